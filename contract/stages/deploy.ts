@@ -1,0 +1,29 @@
+import { z } from 'zod';
+import { capacity, defineStage } from './common.ts';
+import { detailName, stackName } from '../names.ts';
+
+const serverGroupSpec = z.strictObject({
+  account: z.string().min(1).max(64),
+  location: z.string().min(1).max(64),
+  application: z.string().min(1).max(64),
+  stack: stackName.default(''),
+  freeFormDetails: detailName.default(''),
+  strategy: z.enum(['redblack', 'highlander', 'rollingredblack', 'none']).default('none'),
+  capacity,
+  artifact: z.record(z.string(), z.unknown()),
+  loadBalancers: z.array(z.string().max(200)).max(20).default([]),
+  maxRemainingAsgs: z.number().int().min(0).optional(),
+  scaleDown: z.boolean().optional(),
+  delayBeforeDisableSec: z.number().int().min(0).optional(),
+  delayBeforeScaleDownSec: z.number().int().min(0).optional(),
+  targetPercentages: z.array(z.number().int().min(1).max(100)).max(20).optional(),
+  healthCheckTimeoutSec: z.number().int().positive().optional(),
+});
+
+export const deploy = defineStage({
+  type: 'deploy',
+  label: 'Deploy',
+  description: 'Creates a new server group app-stack-detail-vNNN and moves traffic by the chosen strategy.',
+  runsOn: 'agent',
+  fields: { clusters: z.array(serverGroupSpec).min(1).max(20) },
+});

@@ -1,0 +1,75 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { createMiddleware } from 'hono/factory';
+import { requestId } from 'hono/request-id';
+import pkg from '../package.json' with { type: 'json' };
+import { agentApi } from './agent-api/index.ts';
+import type { AppEnv } from './env.ts';
+import { ApiError, errorResponse, onError } from './errors.ts';
+import { agentRoutes } from './routes/agents.ts';
+import { applicationRoutes } from './routes/applications.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { auth } from './routes/auth.ts';
+import { bootstrap } from './routes/bootstrap.ts';
+import { health } from './routes/health.ts';
+import { pipelineRoutes } from './routes/pipelines.ts';
+import { stageTypeRoutes } from './routes/stage-types.ts';
+import { tokens } from './routes/tokens.ts';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Writes carry JSON or nothing; anything else is refused before a handler sees it. */
+const jsonOnly = createMiddleware<AppEnv>(async (c, next) => {
+  if (['POST', 'PUT', 'PATCH'].includes(c.req.method)) {
+    const type = (c.req.header('Content-Type') ?? '').split(';')[0]!.trim().toLowerCase();
+    const hasBody = c.req.header('Content-Length') !== undefined ? c.req.header('Content-Length') !== '0' : c.req.raw.body !== null;
+    if (hasBody && type !== 'application/json') {
+      throw new ApiError('unsupported_media_type', `Content-Type must be application/json, not "${type || 'missing'}"`, 'Content-Type');
+    }
+  }
+  await next();
+});
+
+const common = [
+  requestId({ headerName: 'X-Request-Id' }),
+  bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new ApiError('payload_too_large', `request body is larger than ${MAX_BODY_BYTES} bytes`); } }),
+  jsonOnly,
+] as const;
+
+/** `/api/v1`: the console's and automation's API. */
+const v1 = new OpenAPIHono<AppEnv>();
+v1.use('*', ...common);
+v1.route('/', health)
+  .route('/', auth)
+  .route('/', bootstrap)
+  .route('/', applicationRoutes)
+  .route('/', pipelineRoutes)
+  .route('/', stageTypeRoutes)
+  .route('/', tokens)
+  .route('/', auditRoutes)
+  .route('/', agentRoutes);
+v1.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+v1.doc31('/openapi.json', {
+  openapi: '3.1.0',
+  info: { title: 'Gennaker API', version: pkg.version, description: 'Continuous delivery at the edge. Errors: {error: {code, message, field?, requestId}}.' },
+  security: [{ bearer: [] }],
+});
+
+/** `/api/agent/v1`: what agents call, authenticated by agent credentials. */
+const agentV1 = new OpenAPIHono<AppEnv>();
+agentV1.use('*', ...common);
+agentV1.route('/', agentApi);
+agentV1.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Gennaker agent protocol', version: pkg.version } });
+
+export const app = new OpenAPIHono<AppEnv>();
+app.route('/api/v1', v1);
+app.route('/api/agent/v1', agentV1);
+app.onError(onError);
+app.notFound((c) => {
+  if (c.req.path.startsWith('/api/')) return errorResponse(c, new ApiError('not_found', `no route ${c.req.method} ${c.req.path}`));
+  // Anything else is the console: static assets with the SPA fallback.
+  return c.env.ASSETS.fetch(c.req.raw);
+});
+
+export type AppType = typeof app;
+export type ApiV1 = typeof v1;

@@ -1,0 +1,244 @@
+import { createRoute, z } from '@hono/zod-openapi';
+import { and, asc, count, desc, eq, inArray } from 'drizzle-orm';
+import { applicationName } from '../../contract/names.ts';
+import { pipeline, pipelineVersion, validatePipelineConfig, type PipelineConfig } from '../../contract/pipelines.ts';
+import { executions, pipelines, pipelineVersions } from '../../db/schema.ts';
+import { authenticate } from '../auth/authenticate.ts';
+import { assertApplication, assertScope, type Principal } from '../auth/principal.ts';
+import { badRequest, conflict, notFound } from '../errors.ts';
+import { auditInsert } from '../lib/audit.ts';
+import { database, type Database } from '../lib/db.ts';
+import { jsonBody, jsonResponse, router } from '../lib/router.ts';
+import { isoOf } from '../lib/time.ts';
+import { activeStatuses, loadApplication } from './applications.ts';
+
+type Row = typeof pipelines.$inferSelect;
+type VersionRow = typeof pipelineVersions.$inferSelect;
+
+const view = (r: Row): z.infer<typeof pipeline> => ({
+  id: r.id,
+  application: r.application,
+  name: r.name,
+  version: r.version,
+  config: r.config,
+  createdAt: isoOf(r.createdAt),
+  updatedAt: isoOf(r.updatedAt),
+  updatedBy: r.updatedBy,
+});
+const versionView = (r: VersionRow): z.infer<typeof pipelineVersion> => ({
+  pipelineId: r.pipelineId,
+  version: r.version,
+  config: r.config,
+  author: r.author,
+  action: r.action,
+  note: r.note,
+  createdAt: isoOf(r.createdAt),
+});
+
+/** Validates a config; a failure is a 400 naming the JSON path inside the request body. */
+function validConfig(input: unknown): PipelineConfig {
+  const result = validatePipelineConfig(input);
+  if (!result.ok) throw badRequest(result.field, result.message);
+  return result.value;
+}
+
+async function loadPipeline(db: Database, p: Principal, id: string): Promise<Row> {
+  const row = await db.select().from(pipelines).where(eq(pipelines.id, id)).get();
+  if (!row) throw notFound(`pipeline "${id}"`);
+  assertApplication(p, row.application);
+  return row;
+}
+
+async function assertNameFree(db: Database, app: string, name: string, exceptId?: string) {
+  const clash = await db
+    .select({ id: pipelines.id })
+    .from(pipelines)
+    .where(and(eq(pipelines.application, app), eq(pipelines.name, name)))
+    .get();
+  if (clash && clash.id !== exceptId) throw conflict(`application "${app}" already has a pipeline named "${name}"`, 'name');
+}
+
+/** `If-Match: 3` (or `"3"`) makes an update fail with 409 when someone saved version 4 first. */
+function expectedVersion(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const m = /^(?:W\/)?"?(\d+)"?$/.exec(header.trim());
+  if (!m) throw badRequest('If-Match', 'If-Match must be the pipeline version you edited, e.g. "3"');
+  return Number(m[1]);
+}
+
+/** The batch that stores version `version` of a pipeline and its history row, with audit. */
+function saveStatements(db: Database, c: Parameters<typeof auditInsert>[1], row: Row, action: VersionRow['action'], note: string | null, exists: boolean) {
+  return [
+    exists
+      ? db.update(pipelines).set(row).where(and(eq(pipelines.id, row.id), eq(pipelines.version, row.version - 1)))
+      : db.insert(pipelines).values(row),
+    db.insert(pipelineVersions).values({
+      pipelineId: row.id,
+      version: row.version,
+      config: row.config,
+      author: row.updatedBy,
+      action,
+      note,
+      createdAt: row.updatedAt,
+    }),
+    auditInsert(db, c, { action: `pipeline.${action}`, resourceType: 'pipeline', resourceId: row.id, application: row.application, details: { name: row.name, version: row.version } }, row.updatedAt),
+  ] as const;
+}
+
+const mw = [authenticate] as const;
+const idParam = z.object({ id: z.string().min(1).max(64) });
+const versionParam = z.object({ id: z.string().min(1).max(64), version: z.coerce.number().int().positive() });
+const ifMatch = z.object({ 'if-match': z.string().max(40).optional() });
+const configBody = jsonBody(z.record(z.string(), z.unknown()), 'A pipeline config (Spinnaker shape: name, stages, triggers, parameterConfig, …)');
+
+const list = createRoute({
+  method: 'get', path: '/applications/{app}/pipelines', tags: ['pipelines'], middleware: mw,
+  request: { params: z.object({ app: applicationName }) },
+  responses: { 200: jsonResponse(z.object({ items: z.array(pipeline) }), "The application's pipelines by name") },
+});
+const create = createRoute({
+  method: 'post', path: '/applications/{app}/pipelines', tags: ['pipelines'], middleware: mw,
+  request: { params: z.object({ app: applicationName }), body: configBody },
+  responses: { 201: jsonResponse(pipeline, 'Created as version 1') },
+});
+const get = createRoute({
+  method: 'get', path: '/pipelines/{id}', tags: ['pipelines'], middleware: mw,
+  request: { params: idParam },
+  responses: { 200: jsonResponse(pipeline, 'The pipeline; its ETag is the version') },
+});
+const update = createRoute({
+  method: 'put', path: '/pipelines/{id}', tags: ['pipelines'], middleware: mw,
+  request: { params: idParam, headers: ifMatch, body: configBody },
+  responses: { 200: jsonResponse(pipeline, 'Saved as a new version') },
+});
+const remove = createRoute({
+  method: 'delete', path: '/pipelines/{id}', tags: ['pipelines'], middleware: mw,
+  request: { params: idParam },
+  responses: { 200: jsonResponse(z.object({ deleted: z.string() }), 'Deleted with its history') },
+});
+const versions = createRoute({
+  method: 'get', path: '/pipelines/{id}/versions', tags: ['pipelines'], middleware: mw,
+  request: { params: idParam },
+  responses: { 200: jsonResponse(z.object({ items: z.array(pipelineVersion) }), 'Every saved version, newest first') },
+});
+const version = createRoute({
+  method: 'get', path: '/pipelines/{id}/versions/{version}', tags: ['pipelines'], middleware: mw,
+  request: { params: versionParam },
+  responses: { 200: jsonResponse(pipelineVersion, 'One saved version') },
+});
+const restore = createRoute({
+  method: 'post', path: '/pipelines/{id}/versions/{version}/restore', tags: ['pipelines'], middleware: mw,
+  request: { params: versionParam },
+  responses: { 200: jsonResponse(pipeline, 'The old config saved again as the newest version') },
+});
+
+export const pipelineRoutes = router()
+  .openapi(list, async (c) => {
+    const p = c.get('principal');
+    assertScope(p, 'read');
+    const { app } = c.req.valid('param');
+    assertApplication(p, app);
+    const db = database(c.env.DB);
+    await loadApplication(db, app);
+    const rows = await db.select().from(pipelines).where(eq(pipelines.application, app)).orderBy(asc(pipelines.name)).all();
+    return c.json({ items: rows.map(view) }, 200);
+  })
+  .openapi(create, async (c) => {
+    const p = c.get('principal');
+    assertScope(p, 'write');
+    const { app } = c.req.valid('param');
+    assertApplication(p, app);
+    const config = validConfig(c.req.valid('json'));
+    const db = database(c.env.DB);
+    await loadApplication(db, app);
+    await assertNameFree(db, app, config.name);
+    const now = Date.now();
+    const row: Row = { id: crypto.randomUUID(), application: app, name: config.name, config, version: 1, createdAt: now, updatedAt: now, updatedBy: p.name };
+    await db.batch(saveStatements(db, c, row, 'create', null, false));
+    return c.json(view(row), 201, { ETag: `"${row.version}"` });
+  })
+  .openapi(get, async (c) => {
+    const p = c.get('principal');
+    assertScope(p, 'read');
+    const row = await loadPipeline(database(c.env.DB), p, c.req.valid('param').id);
+    return c.json(view(row), 200, { ETag: `"${row.version}"` });
+  })
+  .openapi(update, async (c) => {
+    const p = c.get('principal');
+    assertScope(p, 'write');
+    const db = database(c.env.DB);
+    const row = await loadPipeline(db, p, c.req.valid('param').id);
+    const expected = expectedVersion(c.req.valid('header')['if-match']);
+    const config = validConfig(c.req.valid('json'));
+    if (expected !== undefined && expected !== row.version) {
+      throw conflict(`pipeline is at version ${row.version}, not ${expected}; reload and reapply your change`, 'If-Match');
+    }
+    await assertNameFree(db, row.application, config.name, row.id);
+    const next: Row = { ...row, name: config.name, config, version: row.version + 1, updatedAt: Date.now(), updatedBy: p.name };
+    await commitVersion(db, c, next, 'update');
+    return c.json(view(next), 200, { ETag: `"${next.version}"` });
+  })
+  .openapi(remove, async (c) => {
+    const p = c.get('principal');
+    assertScope(p, 'write');
+    const db = database(c.env.DB);
+    const row = await loadPipeline(db, p, c.req.valid('param').id);
+    const active = await db
+      .select({ n: count() })
+      .from(executions)
+      .where(and(eq(executions.pipelineId, row.id), inArray(executions.status, [...activeStatuses])))
+      .get();
+    if (active && active.n > 0) throw conflict(`pipeline "${row.name}" has ${active.n} running or waiting execution(s)`);
+    await db.batch([
+      db.delete(pipelineVersions).where(eq(pipelineVersions.pipelineId, row.id)),
+      db.delete(pipelines).where(eq(pipelines.id, row.id)),
+      auditInsert(db, c, { action: 'pipeline.delete', resourceType: 'pipeline', resourceId: row.id, application: row.application, details: { name: row.name } }),
+    ]);
+    return c.json({ deleted: row.id }, 200);
+  })
+  .openapi(versions, async (c) => {
+    const p = c.get('principal');
+    assertScope(p, 'read');
+    const db = database(c.env.DB);
+    const row = await loadPipeline(db, p, c.req.valid('param').id);
+    const rows = await db.select().from(pipelineVersions).where(eq(pipelineVersions.pipelineId, row.id)).orderBy(desc(pipelineVersions.version)).all();
+    return c.json({ items: rows.map(versionView) }, 200);
+  })
+  .openapi(version, async (c) => {
+    const p = c.get('principal');
+    assertScope(p, 'read');
+    const db = database(c.env.DB);
+    const { id, version: v } = c.req.valid('param');
+    await loadPipeline(db, p, id);
+    const row = await db.select().from(pipelineVersions).where(and(eq(pipelineVersions.pipelineId, id), eq(pipelineVersions.version, v))).get();
+    if (!row) throw notFound(`version ${v} of pipeline "${id}"`);
+    return c.json(versionView(row), 200);
+  })
+  .openapi(restore, async (c) => {
+    const p = c.get('principal');
+    assertScope(p, 'write');
+    const db = database(c.env.DB);
+    const { id, version: v } = c.req.valid('param');
+    const row = await loadPipeline(db, p, id);
+    const old = await db.select().from(pipelineVersions).where(and(eq(pipelineVersions.pipelineId, id), eq(pipelineVersions.version, v))).get();
+    if (!old) throw notFound(`version ${v} of pipeline "${id}"`);
+    // An old config may no longer be valid (a stage type renamed, say): restoring must not store it.
+    const config = validConfig(old.config);
+    await assertNameFree(db, row.application, config.name, row.id);
+    const next: Row = { ...row, name: config.name, config, version: row.version + 1, updatedAt: Date.now(), updatedBy: p.name };
+    await commitVersion(db, c, next, 'restore', `restored from version ${v}`);
+    return c.json(view(next), 200, { ETag: `"${next.version}"` });
+  });
+
+/** Saves a new version with compare-and-set on the previous version, so two racing saves cannot both win. */
+async function commitVersion(db: Database, c: Parameters<typeof auditInsert>[1], next: Row, action: VersionRow['action'], note: string | null = null) {
+  try {
+    await db.batch(saveStatements(db, c, next, action, note, true));
+  } catch (err) {
+    // The history row's primary key (pipeline, version) rejects the loser of a race; D1 rolls the batch back.
+    if (/UNIQUE|PRIMARY KEY/i.test(String((err as Error).message) + String((err as { cause?: Error }).cause?.message))) {
+      throw conflict(`pipeline was saved by someone else meanwhile (version ${next.version} exists); reload`);
+    }
+    throw err;
+  }
+}

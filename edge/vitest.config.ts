@@ -1,0 +1,25 @@
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const root = (p: string) => fileURLToPath(new URL(`../${p}`, import.meta.url));
+
+export default defineConfig(async () => ({
+  plugins: [
+    cloudflareTest({
+      wrangler: { configPath: root('wrangler.toml') },
+      miniflare: {
+        bindings: {
+          TEST_MIGRATIONS: await readD1Migrations(root('db/migrations')),
+          GENNAKER_BOOTSTRAP_SECRET: 'test-bootstrap-secret-0123456789',
+        },
+      },
+    }),
+  ],
+  test: {
+    name: 'edge',
+    root: root(''),
+    include: ['edge/**/*.test.ts'],
+    setupFiles: ['edge/test/apply-migrations.ts'],
+  },
+}));

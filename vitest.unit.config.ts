@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    name: 'unit',
+    environment: 'node',
+    include: ['contract/**/*.test.ts', 'agents/**/*.test.ts', 'scripts/**/*.test.ts', 'db/**/*.test.ts'],
+  },
+});

@@ -5,5 +5,6 @@ export default defineConfig({
     name: 'unit',
     environment: 'node',
     include: ['contract/**/*.test.ts', 'agents/**/*.test.ts', 'scripts/**/*.test.ts', 'db/**/*.test.ts'],
+    exclude: ['**/*.stack.test.ts', 'node_modules/**'],
   },
 });

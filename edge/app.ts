@@ -39,7 +39,8 @@ const common = [
 /** `/api/v1`: the console's and automation's API. */
 const v1 = new OpenAPIHono<AppEnv>();
 v1.use('*', ...common);
-v1.route('/', health)
+const routes = v1
+  .route('/', health)
   .route('/', auth)
   .route('/', bootstrap)
   .route('/', applicationRoutes)
@@ -72,4 +73,5 @@ app.notFound((c) => {
 });
 
 export type AppType = typeof app;
-export type ApiV1 = typeof v1;
+/** The typed shape of `/api/v1`, for `hc<ApiV1>(…)` clients in the console and tools. */
+export type ApiV1 = typeof routes;

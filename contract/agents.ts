@@ -16,7 +16,17 @@ export const agentRegister = z.strictObject({
   name: z.string().min(1).max(100).regex(/^[\w.-]+$/, 'letters, digits, _ . - only'),
   version: z.string().min(1).max(50),
   hostname: z.string().max(255).optional(),
-  accounts: z.array(agentAccount).max(50),
+  accounts: z
+    .array(agentAccount)
+    .max(50)
+    .superRefine((accounts, ctx) => {
+      // One agent serves an account once; a second entry would silently overwrite the first.
+      const seen = new Set<string>();
+      for (const [i, a] of accounts.entries()) {
+        if (seen.has(a.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `account "${a.name}" is listed twice` });
+        seen.add(a.name);
+      }
+    }),
 });
 export type AgentRegister = z.infer<typeof agentRegister>;
 

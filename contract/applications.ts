@@ -22,9 +22,10 @@ const attributes = {
 export const applicationCreate = z.strictObject({ name: applicationName, ...attributes });
 export type ApplicationCreate = z.infer<typeof applicationCreate>;
 
+/** Fields absent are kept; `null` clears the optional ones. */
 export const applicationUpdate = z.strictObject({
-  email: attributes.email,
-  description: attributes.description,
+  email: z.email().max(254).nullable().optional(),
+  description: z.string().max(2000).nullable().optional(),
   trafficGuards: z.array(trafficGuard).max(100).optional(),
   timeZone: timeZone.optional(),
   cloudProviders: z.array(z.string().max(32)).max(10).optional(),

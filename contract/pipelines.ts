@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { firstIssue, jsonPath } from './errors.ts';
-import { stageBase, stageType, stageTypes } from './stages/index.ts';
+import { type FieldError, firstIssue, jsonPath, withField } from './errors.ts';
+import { stageBase, stageType, stageTypes, type StageType } from './stages/index.ts';
 
 export const parameterConfig = z.strictObject({
   name: z.string().min(1).max(100).regex(/^[A-Za-z_][\w.-]*$/, 'letters, digits, _ . - only'),
@@ -60,6 +60,23 @@ export const notification = z.strictObject({
 /** A stage as it is written: the shared options, a known type, and that type's own fields. */
 const stageShape = z.looseObject({ ...stageBase });
 
+/**
+ * Keys Spinnaker's "Edit as JSON" includes that the server owns (or Gennaker does not use).
+ * Accepted so a pipeline pasted from Spinnaker saves; dropped by {@link validatePipelineConfig}.
+ */
+const serverManaged = {
+  id: z.string().max(100).optional(),
+  application: z.string().max(64).optional(),
+  index: z.number().int().optional(),
+  updateTs: z.union([z.string().max(40), z.number()]).optional(),
+  createTs: z.union([z.string().max(40), z.number()]).optional(),
+  lastModifiedBy: z.string().max(254).optional(),
+  schema: z.string().max(10).optional(),
+  spelEvaluator: z.string().max(10).optional(),
+  appConfig: z.record(z.string(), z.unknown()).optional(),
+};
+const serverManagedKeys = Object.keys(serverManaged);
+
 /** Pipeline config as Spinnaker shapes it; stages are checked further by {@link validatePipelineConfig}. */
 export const pipelineConfig = z.strictObject({
   name: z.string().min(1).max(200),
@@ -73,34 +90,42 @@ export const pipelineConfig = z.strictObject({
   limitConcurrent: z.boolean().default(true),
   maxConcurrentExecutions: z.number().int().min(0).max(1000).default(0),
   keepWaitingPipelines: z.boolean().default(false),
+  ...serverManaged,
 });
-export type PipelineConfig = z.infer<typeof pipelineConfig>;
+/** A stored pipeline config: defaults filled in, server-managed keys removed. */
+export type PipelineConfig = Omit<z.infer<typeof pipelineConfig>, keyof typeof serverManaged>;
 export type StageConfig = z.infer<typeof stageShape>;
 
-export type Validated<T> = { ok: true; value: T } | { ok: false; field: string; message: string };
+export type Validated<T> = { ok: true; value: T } | ({ ok: false } & FieldError);
+
+// Built on first use per stage type: the strict schema of a stage is its shared options plus its own fields.
+const stageSchemas = new Map<string, z.ZodType>();
+function stageSchema(def: StageType): z.ZodType {
+  let schema = stageSchemas.get(def.type);
+  if (!schema) stageSchemas.set(def.type, (schema = z.strictObject({ ...stageBase, ...def.fields })));
+  return schema;
+}
 
 /**
  * Validates a pipeline config fully: its shape, each stage against its type's schema, unique
  * refIds, requisites that exist, no cycles, unique parameter names. Errors name the JSON path.
+ * The value returned is the config to store: defaults filled in, server-managed keys dropped.
  */
 export function validatePipelineConfig(input: unknown): Validated<PipelineConfig> {
   const parsed = pipelineConfig.safeParse(input);
   if (!parsed.success) return { ok: false, ...firstIssue(parsed.error) };
-  const config = parsed.data;
+  const config: Record<string, unknown> = { ...parsed.data };
+  for (const key of serverManagedKeys) delete config[key];
 
   const stages: StageConfig[] = [];
-  for (const [i, raw] of config.stages.entries()) {
+  for (const [i, raw] of parsed.data.stages.entries()) {
     const def = stageType(raw.type);
     if (!def) {
       const known = stageTypes.map((s) => s.type).join(', ');
       return fail(['stages', i, 'type'], `unknown stage type "${raw.type}"; known types: ${known}`);
     }
-    const full = z.strictObject({ ...stageBase, ...def.fields }).safeParse(raw);
-    if (!full.success) {
-      const issue = firstIssue(full.error);
-      const field = jsonPath(['stages', i]) + (issue.field.startsWith('[') ? '' : '.') + issue.field;
-      return fail(field, issue.message.replace(issue.field, field));
-    }
+    const full = stageSchema(def).safeParse(raw);
+    if (!full.success) return { ok: false, ...firstIssue(full.error, ['stages', i]) };
     stages.push(full.data as StageConfig);
   }
 
@@ -108,14 +133,16 @@ export function validatePipelineConfig(input: unknown): Validated<PipelineConfig
   if (!dag.ok) return dag;
 
   const names = new Set<string>();
-  for (const [i, p] of config.parameterConfig.entries()) {
+  for (const [i, p] of parsed.data.parameterConfig.entries()) {
     if (names.has(p.name)) return fail(['parameterConfig', i, 'name'], `duplicate parameter name "${p.name}"`);
     names.add(p.name);
-    if (p.default !== undefined && p.default !== '' && p.options.length > 0 && !p.options.some((o) => o.value === p.default)) {
+    // Spinnaker keeps `options` around when `hasOptions` is switched off; only live options bind the default.
+    const bound = p.hasOptions !== false && p.options.length > 0;
+    if (p.default !== undefined && p.default !== '' && bound && !p.options.some((o) => o.value === p.default)) {
       return fail(['parameterConfig', i, 'default'], `default "${p.default}" is not one of the options`);
     }
   }
-  return { ok: true, value: { ...config, stages } };
+  return { ok: true, value: { ...(config as PipelineConfig), stages } };
 }
 
 /** Checks refIds are unique, requisites exist, and the requisite graph has no cycle. */
@@ -129,10 +156,10 @@ export function checkStageGraph(stages: readonly StageConfig[]): Validated<null>
   }
   for (const [i, s] of stages.entries()) {
     for (const [j, req] of s.requisiteStageRefIds.entries()) {
+      if (req === s.refId) return fail(['stages', i, 'requisiteStageRefIds', j], `stage "${s.refId}" cannot require itself`);
       if (!index.has(req)) {
         return fail(['stages', i, 'requisiteStageRefIds', j], `requisite stage "${req}" does not exist`);
       }
-      if (req === s.refId) return fail(['stages', i, 'requisiteStageRefIds', j], `stage "${s.refId}" cannot require itself`);
     }
   }
   // Depth-first search with colours; a grey node met again closes a cycle.
@@ -163,17 +190,10 @@ export function checkStageGraph(stages: readonly StageConfig[]): Validated<null>
   return { ok: true, value: null };
 }
 
-function fail(path: (string | number)[] | string, message: string): { ok: false; field: string; message: string } {
-  const field = typeof path === 'string' ? path : jsonPath(path);
-  return { ok: false, field, message: message.startsWith(field) ? message : `${field}: ${message}` };
+function fail(path: (string | number)[], message: string): { ok: false } & FieldError {
+  const field = jsonPath(path);
+  return { ok: false, field, message: withField(field, message) };
 }
-
-export const pipelineCreate = z.strictObject({ config: z.unknown(), note: z.string().max(500).optional() });
-export const pipelineUpdate = z.strictObject({
-  config: z.unknown(),
-  expectedVersion: z.number().int().positive().optional(),
-  note: z.string().max(500).optional(),
-});
 
 export const pipeline = z.object({
   id: z.string(),

@@ -6,6 +6,7 @@ import pkg from '../package.json' with { type: 'json' };
 import { agentApi } from './agent-api/index.ts';
 import type { AppEnv } from './env.ts';
 import { ApiError, errorResponse, onError } from './errors.ts';
+import { allowedMethods } from './lib/allowed-methods.ts';
 import { agentRoutes } from './routes/agents.ts';
 import { applicationRoutes } from './routes/applications.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -15,6 +16,7 @@ import { health } from './routes/health.ts';
 import { pipelineRoutes } from './routes/pipelines.ts';
 import { stageTypeRoutes } from './routes/stage-types.ts';
 import { tokens } from './routes/tokens.ts';
+import { userRoutes } from './routes/users.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -31,7 +33,6 @@ const jsonOnly = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 const common = [
-  requestId({ headerName: 'X-Request-Id' }),
   bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new ApiError('payload_too_large', `request body is larger than ${MAX_BODY_BYTES} bytes`); } }),
   jsonOnly,
 ] as const;
@@ -47,6 +48,7 @@ const routes = v1
   .route('/', pipelineRoutes)
   .route('/', stageTypeRoutes)
   .route('/', tokens)
+  .route('/', userRoutes)
   .route('/', auditRoutes)
   .route('/', agentRoutes);
 v1.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
@@ -63,11 +65,19 @@ agentV1.route('/', agentApi);
 agentV1.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Gennaker agent protocol', version: pkg.version } });
 
 export const app = new OpenAPIHono<AppEnv>();
+// Before routing, so even a 404 or 405 carries a request id.
+app.use('/api/*', requestId({ headerName: 'X-Request-Id' }));
 app.route('/api/v1', v1);
 app.route('/api/agent/v1', agentV1);
 app.onError(onError);
 app.notFound((c) => {
-  if (c.req.path.startsWith('/api/')) return errorResponse(c, new ApiError('not_found', `no route ${c.req.method} ${c.req.path}`));
+  if (c.req.path.startsWith('/api/')) {
+    const allow = allowedMethods(app.routes, c.req.path);
+    if (allow.length > 0) {
+      return errorResponse(c, new ApiError('method_not_allowed', `${c.req.method} is not allowed on ${c.req.path}; use ${allow.join(', ')}`), { Allow: allow.join(', ') });
+    }
+    return errorResponse(c, new ApiError('not_found', `no route ${c.req.method} ${c.req.path}`));
+  }
   // Anything else is the console: static assets with the SPA fallback.
   return c.env.ASSETS.fetch(c.req.raw);
 });

@@ -39,13 +39,12 @@ export const forbidden = (message: string) => new ApiError('forbidden', message)
 export const unauthorized = (message: string) => new ApiError('unauthorized', message);
 
 /** A zod failure as a 400 naming the JSON path of the first bad field. */
-export function fromZod(error: ZodError, prefix = ''): ApiError {
+export function fromZod(error: ZodError): ApiError {
   const { field, message } = firstIssue(error);
-  const full = prefix && field ? `${prefix}.${field}` : prefix || field;
-  return badRequest(full, full && !message.startsWith(full) ? `${full}: ${message.replace(`${field}: `, '')}` : message);
+  return badRequest(field, message);
 }
 
-export function errorResponse(c: Context<AppEnv>, err: ApiError) {
+export function errorResponse(c: Context<AppEnv>, err: ApiError, headers?: Record<string, string>) {
   const body: ErrorBody = {
     error: {
       code: err.code,
@@ -54,20 +53,38 @@ export function errorResponse(c: Context<AppEnv>, err: ApiError) {
       requestId: c.get('requestId') ?? 'unknown',
     },
   };
-  return c.json(body, err.status);
+  return c.json(body, err.status, headers);
+}
+
+/** What Hono's own HTTPExceptions (validator, media-type gate, body limit) mean in our terms. */
+function fromHttpException(err: HTTPException): ApiError {
+  switch (err.status) {
+    case 400:
+      // Hono's JSON validator says "Malformed JSON in request body".
+      return /JSON/i.test(err.message) ? new ApiError('invalid_json', 'request body is not valid JSON') : new ApiError('validation_failed', err.message || 'bad request');
+    case 401:
+      return unauthorized(err.message || 'authentication required');
+    case 403:
+      return forbidden(err.message || 'forbidden');
+    case 404:
+      return new ApiError('not_found', err.message || 'not found');
+    case 405:
+      return new ApiError('method_not_allowed', err.message || 'method not allowed');
+    case 409:
+      return conflict(err.message || 'conflict');
+    case 413:
+      return new ApiError('payload_too_large', 'request body is larger than 1 MiB');
+    case 415:
+      return new ApiError('unsupported_media_type', 'Content-Type must be application/json', 'Content-Type');
+    default:
+      return err.status >= 500 ? new ApiError('internal', 'internal error; the request id identifies it in the logs') : new ApiError('validation_failed', err.message || 'bad request');
+  }
 }
 
 /** Maps anything thrown to the error shape; internal details never leave the edge. */
 export function onError(err: Error, c: Context<AppEnv>) {
   if (err instanceof ApiError) return errorResponse(c, err);
-  if (err instanceof HTTPException) {
-    if (err.status === 413) return errorResponse(c, new ApiError('payload_too_large', 'request body is larger than 1 MiB'));
-    if (err.status === 400 && /JSON/i.test(err.message)) {
-      return errorResponse(c, new ApiError('invalid_json', 'request body is not valid JSON'));
-    }
-    if (err.status === 401) return errorResponse(c, unauthorized(err.message || 'authentication required'));
-    return errorResponse(c, new ApiError(err.status >= 500 ? 'internal' : 'validation_failed', err.message));
-  }
+  if (err instanceof HTTPException && err.status < 500) return errorResponse(c, fromHttpException(err));
   console.error(JSON.stringify({ level: 'error', requestId: c.get('requestId'), message: err.message, stack: err.stack }));
   return errorResponse(c, new ApiError('internal', 'internal error; the request id identifies it in the logs'));
 }

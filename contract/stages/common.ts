@@ -3,10 +3,18 @@ import { z } from 'zod';
 /** A string holding at least one `${ … }` expression, evaluated when the stage starts. */
 export const expression = z.string().regex(/\$\{[\s\S]*\}/, 'expected a number or a ${…} expression');
 
+/** Zod's own union message is "Invalid input"; say what would have done. */
+const orExpression = (what: string) => (issue: { input?: unknown; errors?: { message: string }[][] }) => {
+  if (issue.input === undefined) return `required (expected ${what} or a \${…} expression)`;
+  // A number refused by the number branch (1.5 where a whole number goes): that branch knows why.
+  if (typeof issue.input === 'number' && issue.errors?.[0]?.[0]) return issue.errors[0][0].message;
+  return `expected ${what} or a \${…} expression`;
+};
+
 /** A number, or an expression that yields one when the stage starts. */
-export const numberOr = (n: z.ZodNumber) => z.union([n, expression]);
+export const numberOr = (n: z.ZodNumber) => z.union([n, expression], { error: orExpression('a number') });
 /** A boolean, or an expression that yields one when the stage starts. */
-export const booleanOr = z.union([z.boolean(), expression]);
+export const booleanOr = z.union([z.boolean(), expression], { error: orExpression('a boolean') });
 
 const hourMin = z.strictObject({
   startHour: z.number().int().min(0).max(23),

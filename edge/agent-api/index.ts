@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { eq } from 'drizzle-orm';
+import { eq, inArray } from 'drizzle-orm';
 import { createMiddleware } from 'hono/factory';
 import { agentHeartbeat, agentHeartbeatAck, agentRegister, agentRegistered, HEARTBEAT_INTERVAL_SEC } from '../../contract/agents.ts';
 import { accounts, agentInstallTokens, agents } from '../../db/schema.ts';
@@ -29,13 +29,13 @@ const register = createRoute({
   responses: { 201: jsonResponse(agentRegistered, 'Registered; keep the credential, it is shown once') },
 });
 const heartbeat = createRoute({
-  method: 'post', path: '/heartbeat', tags: ['agent protocol'], middleware: [agentAuth] as const,
+  method: 'post', path: '/heartbeat', tags: ['agent protocol'], middleware: [agentAuth],
   request: { body: jsonBody(agentHeartbeat) },
   responses: { 200: jsonResponse(agentHeartbeatAck, 'Seen') },
 });
 
 /** The API agents call over outbound HTTPS. The edge never calls an agent. */
-export const agentApi = router()
+export const agentApi = router<AgentEnv>()
   .openapi(register, async (c) => {
     const body = c.req.valid('json');
     const parsed = parseSecret('gni', body.installToken);
@@ -46,7 +46,7 @@ export const agentApi = router()
     if (!token || !(await secretMatches(parsed.secret, token.secretHash))) throw unauthorized('unknown install token');
     if (token.usedAt !== null) throw unauthorized('install token was already used; create a new one');
     if (token.expiresAt <= now) throw unauthorized('install token expired; create a new one');
-    const owned = await db.select().from(accounts).all();
+    const owned = body.accounts.length ? await db.select().from(accounts).where(inArray(accounts.name, body.accounts.map((a) => a.name))).all() : [];
     for (const [i, a] of body.accounts.entries()) {
       const existing = owned.find((o) => o.name === a.name);
       if (existing?.agentId && existing.provider !== a.provider) {

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { getCookie } from 'hono/cookie';
 import { createMiddleware } from 'hono/factory';
 import { apiTokens, sessions, users } from '../../db/schema.ts';
@@ -58,7 +58,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
     .select({ session: sessions, user: users })
     .from(sessions)
     .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.id, parsed.id)))
+    .where(eq(sessions.id, parsed.id))
     .get();
   if (!row || !(await secretMatches(parsed.secret, row.session.secretHash))) throw unauthorized('session not found; sign in again');
   if (row.session.expiresAt <= now) throw unauthorized('session expired; sign in again');

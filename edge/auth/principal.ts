@@ -16,6 +16,8 @@ export interface Principal {
 
 /** `admin` implies every other scope. */
 export function hasScope(p: Principal, scope: Scope): boolean {
+  // Admin acts on the whole installation (tokens, users, agents): a token bound to some applications never may.
+  if (scope === 'admin') return p.scopes.includes('admin') && p.applications === null;
   return p.scopes.includes('admin') || p.scopes.includes(scope);
 }
 

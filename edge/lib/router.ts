@@ -3,8 +3,8 @@ import type { AppEnv } from '../env.ts';
 import { fromZod } from '../errors.ts';
 
 /** A resource sub-app whose failed validations become 400s naming the bad field. */
-export function router() {
-  return new OpenAPIHono<AppEnv>({
+export function router<E extends AppEnv = AppEnv>() {
+  return new OpenAPIHono<E>({
     defaultHook: (result) => {
       if (!result.success) throw fromZod(result.error as never);
     },

@@ -10,7 +10,7 @@ import { database } from '../lib/db.ts';
 import { jsonBody, jsonResponse, router } from '../lib/router.ts';
 import { iso, isoOf } from '../lib/time.ts';
 
-const mw = [authenticate] as const;
+const mw = [authenticate];
 
 const list = createRoute({
   method: 'get', path: '/agents', tags: ['agents'], middleware: mw,

@@ -37,7 +37,7 @@ export async function loadApplication(db: Database, name: string): Promise<Row> 
 export const activeStatuses = ['NOT_STARTED', 'RUNNING', 'PAUSED', 'SUSPENDED'] as const;
 
 const nameParam = z.object({ app: applicationName });
-const mw = [authenticate] as const;
+const mw = [authenticate];
 
 const list = createRoute({
   method: 'get', path: '/applications', tags: ['applications'], middleware: mw,
@@ -129,16 +129,16 @@ export const applicationRoutes = router()
     const patch = c.req.valid('json');
     const db = database(c.env.DB);
     const row = await loadApplication(db, app);
+    const fields = Object.keys(patch);
+    // Nothing to change is not a write: no new updatedAt, no audit row.
+    if (fields.length === 0) return c.json(applicationView(row), 200);
     const now = Date.now();
-    const next: Row = {
-      ...row,
-      ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)),
-      updatedAt: now,
-    };
+    const changes = { ...patch, updatedAt: now } satisfies Partial<Row>;
     await db.batch([
-      db.update(applications).set(next).where(eq(applications.name, app)),
-      auditInsert(db, c, { action: 'application.update', resourceType: 'application', resourceId: app, application: app, details: { fields: Object.keys(patch) } }, now),
+      db.update(applications).set(changes).where(eq(applications.name, app)),
+      auditInsert(db, c, { action: 'application.update', resourceType: 'application', resourceId: app, application: app, details: { fields } }, now),
     ]);
+    const next: Row = { ...row, ...changes };
     return c.json(applicationView(next), 200);
   })
   .openapi(remove, async (c) => {
@@ -156,12 +156,14 @@ export const applicationRoutes = router()
     if (active && active.n > 0) {
       throw conflict(`application "${app}" has ${active.n} running or waiting execution(s); cancel them first`);
     }
-    const ids = (await db.select({ id: pipelines.id }).from(pipelines).where(eq(pipelines.application, app)).all()).map((r) => r.id);
+    const owned = db.select({ id: pipelines.id }).from(pipelines).where(eq(pipelines.application, app));
+    const pipelinesDeleted = (await db.select({ n: count() }).from(pipelines).where(eq(pipelines.application, app)).get())?.n ?? 0;
+    // History goes by subquery, inside the batch, so a pipeline saved meanwhile leaves no orphaned versions.
     await db.batch([
-      db.delete(pipelineVersions).where(inArray(pipelineVersions.pipelineId, ids.length ? ids : [''])),
+      db.delete(pipelineVersions).where(inArray(pipelineVersions.pipelineId, owned)),
       db.delete(pipelines).where(eq(pipelines.application, app)),
       db.delete(applications).where(eq(applications.name, app)),
-      auditInsert(db, c, { action: 'application.delete', resourceType: 'application', resourceId: app, application: app, details: { pipelinesDeleted: ids.length } }),
+      auditInsert(db, c, { action: 'application.delete', resourceType: 'application', resourceId: app, application: app, details: { pipelinesDeleted } }),
     ]);
-    return c.json({ deleted: app, pipelinesDeleted: ids.length }, 200);
+    return c.json({ deleted: app, pipelinesDeleted }, 200);
   });

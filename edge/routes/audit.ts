@@ -22,7 +22,7 @@ const event = z.object({
 });
 
 const list = createRoute({
-  method: 'get', path: '/audit', tags: ['audit'], middleware: [authenticate] as const,
+  method: 'get', path: '/audit', tags: ['audit'], middleware: [authenticate],
   request: {
     query: z.strictObject({
       application: applicationName.optional(),

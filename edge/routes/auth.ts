@@ -3,8 +3,8 @@ import { eq } from 'drizzle-orm';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { sessions, users } from '../../db/schema.ts';
 import { authenticate, csrfTokenFor, SESSION_COOKIE, userPrincipal } from '../auth/authenticate.ts';
-import { verifyPassword } from '../auth/password.ts';
-import { mintSecret, parseSecret } from '../auth/secrets.ts';
+import { hashPassword, verifyPassword } from '../auth/password.ts';
+import { mintSecret, parseSecret, secretMatches } from '../auth/secrets.ts';
 import { unauthorized } from '../errors.ts';
 import { auditInsert } from '../lib/audit.ts';
 import { database } from '../lib/db.ts';
@@ -31,7 +31,7 @@ const session = createRoute({
   method: 'get',
   path: '/auth/session',
   tags: ['auth'],
-  middleware: [authenticate] as const,
+  middleware: [authenticate],
   responses: { 200: jsonResponse(sessionInfo, 'Who is calling') },
 });
 
@@ -47,10 +47,10 @@ export const auth = router()
     const { email, password } = c.req.valid('json');
     const db = database(c.env.DB);
     const row = await db.select().from(users).where(eq(users.email, email.toLowerCase())).get();
-    // Same message for unknown email and wrong password, so sign-in does not reveal who has an account.
-    if (!row || row.disabledAt !== null || !(await verifyPassword(password, row.passwordHash))) {
-      throw unauthorized('wrong email or password');
-    }
+    // Same message, and the same hashing work, for an unknown email and a wrong password, so
+    // sign-in reveals neither by its answer nor by its timing who has an account.
+    const matches = await verifyPassword(password, row?.passwordHash ?? (await dummyHash()));
+    if (!row || !matches || row.disabledAt !== null) throw unauthorized('wrong email or password');
     const now = Date.now();
     const minted = await mintSecret('gns');
     const principal = userPrincipal(row);
@@ -93,7 +93,22 @@ export const auth = router()
   .openapi(logout, async (c) => {
     // Logging out needs no CSRF token: the worst a forged logout does is sign someone out.
     const parsed = parseSecret('gns', getCookie(c, SESSION_COOKIE) ?? '');
-    if (parsed) await database(c.env.DB).delete(sessions).where(eq(sessions.id, parsed.id)).run();
+    const db = database(c.env.DB);
+    const row = parsed
+      ? await db.select({ session: sessions, user: users }).from(sessions).innerJoin(users, eq(users.id, sessions.userId)).where(eq(sessions.id, parsed.id)).get()
+      : undefined;
+    // Only the holder of the session's secret ends it; an id alone is not enough.
+    if (parsed && row && (await secretMatches(parsed.secret, row.session.secretHash))) {
+      c.set('principal', userPrincipal(row.user));
+      await db.batch([
+        db.delete(sessions).where(eq(sessions.id, row.session.id)),
+        auditInsert(db, c, { action: 'auth.logout', resourceType: 'user', resourceId: row.user.id }),
+      ]);
+    }
     deleteCookie(c, SESSION_COOKIE, { path: '/' });
     return c.json({ ok: true }, 200);
   });
+
+// Hashed once per isolate, only to spend on unknown emails the time a real check takes.
+let dummy: string | undefined;
+const dummyHash = async () => (dummy ??= await hashPassword('not-a-password-of-anyone'));

@@ -1,22 +1,36 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { eq } from 'drizzle-orm';
+import { createMiddleware } from 'hono/factory';
 import { apiTokens, users } from '../../db/schema.ts';
 import { hashPassword } from '../auth/password.ts';
 import { mintSecret, secretMatches, sha256Hex } from '../auth/secrets.ts';
-import { ApiError, unauthorized } from '../errors.ts';
+import { ApiError, badRequest, unauthorized } from '../errors.ts';
+import type { AppEnv } from '../env.ts';
 import { auditInsert } from '../lib/audit.ts';
 import { database } from '../lib/db.ts';
 import { jsonBody, jsonResponse, router } from '../lib/router.ts';
 
 const TOKEN_DAYS = 30;
+const SECRET_HEADER = 'x-bootstrap-secret';
+
+/** The secret is the caller's credential, so it is checked before the body is even read. */
+const holdsSecret = createMiddleware<AppEnv>(async (c, next) => {
+  const expected = c.env.GENNAKER_BOOTSTRAP_SECRET;
+  if (!expected) throw new ApiError('not_found', 'bootstrap is disabled: GENNAKER_BOOTSTRAP_SECRET is not set');
+  const presented = c.req.header(SECRET_HEADER);
+  if (presented === undefined) throw badRequest(SECRET_HEADER, `${SECRET_HEADER} header is required`);
+  if (!(await secretMatches(presented, await sha256Hex(expected)))) throw unauthorized('wrong bootstrap secret');
+  await next();
+});
 
 const route = createRoute({
   method: 'post',
   path: '/bootstrap',
   tags: ['auth'],
+  middleware: [holdsSecret],
   summary: 'Creates (or resets) an admin user and issues an admin API token; needs the bootstrap secret',
   request: {
-    headers: z.object({ 'x-bootstrap-secret': z.string().min(16) }),
+    headers: z.object({ [SECRET_HEADER]: z.string() }),
     body: jsonBody(
       z.strictObject({
         email: z.email().max(254),
@@ -33,13 +47,10 @@ const route = createRoute({
 
 /**
  * The first admin. Enabled only where `GENNAKER_BOOTSTRAP_SECRET` is set (`npm start` sets a random
- * one in `.dev.vars`; production sets it with `wrangler secret put`), and only for its holder.
+ * one per start through an env file in its state folder; production sets it with `wrangler secret put`),
+ * and only for its holder.
  */
 export const bootstrap = router().openapi(route, async (c) => {
-  const expected = c.env.GENNAKER_BOOTSTRAP_SECRET;
-  if (!expected) throw new ApiError('not_found', 'bootstrap is disabled: GENNAKER_BOOTSTRAP_SECRET is not set');
-  const presented = c.req.valid('header')['x-bootstrap-secret'];
-  if (!(await secretMatches(presented, await sha256Hex(expected)))) throw unauthorized('wrong bootstrap secret');
   const body = c.req.valid('json');
   const db = database(c.env.DB);
   const now = Date.now();

@@ -35,8 +35,14 @@ const versionView = (r: VersionRow): z.infer<typeof pipelineVersion> => ({
   createdAt: isoOf(r.createdAt),
 });
 
-/** Validates a config; a failure is a 400 naming the JSON path inside the request body. */
-function validConfig(input: unknown): PipelineConfig {
+/**
+ * Validates a config for `app`; a failure is a 400 naming the JSON path inside the request body.
+ * Spinnaker's pipeline JSON carries its application: accepted when it is this one.
+ */
+function validConfig(input: Record<string, unknown>, app: string): PipelineConfig {
+  if (input.application !== undefined && input.application !== app) {
+    throw badRequest('application', `application: this pipeline belongs to "${app}", not ${JSON.stringify(input.application)}`);
+  }
   const result = validatePipelineConfig(input);
   if (!result.ok) throw badRequest(result.field, result.message);
   return result.value;
@@ -85,7 +91,7 @@ function saveStatements(db: Database, c: Parameters<typeof auditInsert>[1], row:
   ] as const;
 }
 
-const mw = [authenticate] as const;
+const mw = [authenticate];
 const idParam = z.object({ id: z.string().min(1).max(64) });
 const versionParam = z.object({ id: z.string().min(1).max(64), version: z.coerce.number().int().positive() });
 const ifMatch = z.object({ 'if-match': z.string().max(40).optional() });
@@ -148,13 +154,19 @@ export const pipelineRoutes = router()
     assertScope(p, 'write');
     const { app } = c.req.valid('param');
     assertApplication(p, app);
-    const config = validConfig(c.req.valid('json'));
+    const config = validConfig(c.req.valid('json'), app);
     const db = database(c.env.DB);
     await loadApplication(db, app);
     await assertNameFree(db, app, config.name);
     const now = Date.now();
     const row: Row = { id: crypto.randomUUID(), application: app, name: config.name, config, version: 1, createdAt: now, updatedAt: now, updatedBy: p.name };
-    await db.batch(saveStatements(db, c, row, 'create', null, false));
+    try {
+      await db.batch(saveStatements(db, c, row, 'create', null, false));
+    } catch (err) {
+      // Two creates of one name at once: the unique index refuses the second after the check above passed.
+      if (isUniqueViolation(err)) throw conflict(`application "${app}" already has a pipeline named "${config.name}"`, 'name');
+      throw err;
+    }
     return c.json(view(row), 201, { ETag: `"${row.version}"` });
   })
   .openapi(get, async (c) => {
@@ -169,7 +181,7 @@ export const pipelineRoutes = router()
     const db = database(c.env.DB);
     const row = await loadPipeline(db, p, c.req.valid('param').id);
     const expected = expectedVersion(c.req.valid('header')['if-match']);
-    const config = validConfig(c.req.valid('json'));
+    const config = validConfig(c.req.valid('json'), row.application);
     if (expected !== undefined && expected !== row.version) {
       throw conflict(`pipeline is at version ${row.version}, not ${expected}; reload and reapply your change`, 'If-Match');
     }
@@ -223,7 +235,10 @@ export const pipelineRoutes = router()
     const old = await db.select().from(pipelineVersions).where(and(eq(pipelineVersions.pipelineId, id), eq(pipelineVersions.version, v))).get();
     if (!old) throw notFound(`version ${v} of pipeline "${id}"`);
     // An old config may no longer be valid (a stage type renamed, say): restoring must not store it.
-    const config = validConfig(old.config);
+    // A 400 like any invalid config (a 409 would read as "someone saved meanwhile"), naming the path in the old config.
+    const result = validatePipelineConfig(old.config);
+    if (!result.ok) throw badRequest(result.field, `version ${v} cannot be restored, it is no longer valid: ${result.message}`);
+    const config = result.value;
     await assertNameFree(db, row.application, config.name, row.id);
     const next: Row = { ...row, name: config.name, config, version: row.version + 1, updatedAt: Date.now(), updatedBy: p.name };
     await commitVersion(db, c, next, 'restore', `restored from version ${v}`);
@@ -236,9 +251,14 @@ async function commitVersion(db: Database, c: Parameters<typeof auditInsert>[1],
     await db.batch(saveStatements(db, c, next, action, note, true));
   } catch (err) {
     // The history row's primary key (pipeline, version) rejects the loser of a race; D1 rolls the batch back.
-    if (/UNIQUE|PRIMARY KEY/i.test(String((err as Error).message) + String((err as { cause?: Error }).cause?.message))) {
+    if (isUniqueViolation(err)) {
       throw conflict(`pipeline was saved by someone else meanwhile (version ${next.version} exists); reload`);
     }
     throw err;
   }
+}
+
+/** D1 reports constraint failures as errors whose message (or cause) names the constraint. */
+function isUniqueViolation(err: unknown): boolean {
+  return /UNIQUE|PRIMARY KEY/i.test(String((err as Error).message) + String((err as { cause?: Error }).cause?.message));
 }

@@ -18,7 +18,7 @@ function build() {
 }
 
 const list = createRoute({
-  method: 'get', path: '/stage-types', tags: ['pipelines'], middleware: [authenticate] as const,
+  method: 'get', path: '/stage-types', tags: ['pipelines'], middleware: [authenticate],
   responses: { 200: jsonResponse(z.object({ items: z.array(z.record(z.string(), z.unknown())) }), 'Every stage type with the JSON Schema of its fields') },
 });
 

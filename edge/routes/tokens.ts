@@ -41,12 +41,18 @@ export function tokenView(row: Row, now = Date.now()): z.infer<typeof tokenSchem
   };
 }
 
-const tokenCreate = z.strictObject({
-  name: z.string().min(1).max(100).regex(/^[\w .-]+$/, 'letters, digits, space, _ . - only'),
-  scopes: z.array(z.enum(scopes)).min(1).max(4),
-  applications: z.array(applicationName).min(1).max(100).nullable().default(null),
-  expiresInDays: z.number().int().min(1).max(365).default(90),
-});
+const tokenCreate = z
+  .strictObject({
+    name: z.string().min(1).max(100).regex(/^[\w .-]+$/, 'letters, digits, space, _ . - only'),
+    scopes: z.array(z.enum(scopes)).min(1).max(4),
+    applications: z.array(applicationName).min(1).max(100).nullable().default(null),
+    expiresInDays: z.number().int().min(1).max(365).default(90),
+  })
+  // Admin manages the whole installation, which a token bound to some applications cannot.
+  .refine((t) => !(t.scopes.includes('admin') && t.applications !== null), {
+    path: ['applications'],
+    message: 'an admin token cannot be restricted to applications; grant read, write or execute instead',
+  });
 
 const idParam = z.object({ id: z.string().min(1).max(64) });
 
@@ -54,14 +60,14 @@ const list = createRoute({
   method: 'get',
   path: '/tokens',
   tags: ['tokens'],
-  middleware: [authenticate] as const,
+  middleware: [authenticate],
   responses: { 200: jsonResponse(z.object({ items: z.array(tokenSchema) }), 'All API tokens, newest first, without secrets') },
 });
 const create = createRoute({
   method: 'post',
   path: '/tokens',
   tags: ['tokens'],
-  middleware: [authenticate] as const,
+  middleware: [authenticate],
   request: { body: jsonBody(tokenCreate) },
   responses: { 201: jsonResponse(z.object({ token: tokenSchema, secret: z.string() }), 'The secret is shown this once') },
 });
@@ -69,7 +75,7 @@ const revoke = createRoute({
   method: 'delete',
   path: '/tokens/{id}',
   tags: ['tokens'],
-  middleware: [authenticate] as const,
+  middleware: [authenticate],
   request: { params: idParam },
   responses: { 200: jsonResponse(tokenSchema, 'Revoked') },
 });

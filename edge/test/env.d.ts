@@ -1,8 +1,12 @@
-import type { D1Migration } from '@cloudflare/vitest-plugin';
-import type { Env } from '../env.ts';
+import type { D1Migration } from 'cloudflare:test';
+import type { Env as GennakerEnv } from '../env.ts';
 
-declare module 'cloudflare:test' {
-  interface ProvidedEnv extends Env {
-    TEST_MIGRATIONS: D1Migration[];
+// `cloudflare:test` types its `env` as `Cloudflare.Env`: the Worker's bindings plus what the
+// test config adds (edge/vitest.config.ts).
+declare global {
+  namespace Cloudflare {
+    interface Env extends GennakerEnv {
+      TEST_MIGRATIONS: D1Migration[];
+    }
   }
 }

@@ -1,0 +1,77 @@
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { adminToken, agentApi, api, auditCount, rowCount, tokenWith, uniq } from '../test/client.ts';
+
+interface AgentItem {
+  id: string;
+  name: string;
+  status: string;
+  lastSeenAt: string | null;
+  accounts: { name: string; provider: string; locations: string[] }[];
+}
+
+async function registerAgent(admin: string, account = uniq('acct')) {
+  const install = await api('POST', '/agents/install-tokens', { token: admin, body: {} });
+  const res = await agentApi('POST', '/register', {
+    body: { installToken: install.json.token, name: uniq('agent'), version: '1.0.0', accounts: [{ name: account, provider: 'kubernetes', locations: ['eu', 'us'] }] },
+  });
+  expect(res.status).toBe(201);
+  return { id: res.json.agentId as string, account };
+}
+
+const listed = async (token: string, id: string) => ((await api('GET', '/agents', { token })).json.items as AgentItem[]).find((a) => a.id === id)!;
+
+describe('agents', () => {
+  it('creates an install token once, for admins, valid for the minutes asked', async () => {
+    const admin = await adminToken();
+    const audits = await auditCount('agent.install-token.create');
+    const before = Date.now();
+    const res = await api('POST', '/agents/install-tokens', { token: admin, body: { expiresInMinutes: 30 } });
+    expect(res.status).toBe(201);
+    expect(res.json.token).toMatch(/^gni_/);
+    expect(Date.parse(res.json.expiresAt) - before).toBeGreaterThanOrEqual(30 * 60_000 - 1000);
+    expect(Date.parse(res.json.expiresAt) - before).toBeLessThanOrEqual(30 * 60_000 + 1000);
+    const row = await env.DB.prepare('SELECT secret_hash FROM agent_install_tokens WHERE id = ?').bind(res.json.id).first<{ secret_hash: string }>();
+    expect(row!.secret_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(await auditCount('agent.install-token.create')).toBe(audits + 1);
+    // A body-less POST takes the default hour.
+    const defaulted = await api('POST', '/agents/install-tokens', { token: admin });
+    expect(defaulted.status).toBe(201);
+  });
+
+  it.each([0, 7 * 24 * 60 + 1, 1.5, '60'])('refuses expiresInMinutes %j', async (expiresInMinutes) => {
+    const admin = await adminToken();
+    const tokens = await rowCount('agent_install_tokens');
+    const res = await api('POST', '/agents/install-tokens', { token: admin, body: { expiresInMinutes } });
+    expect(res.status).toBe(400);
+    expect(res.json.error.field).toBe('expiresInMinutes');
+    expect(await rowCount('agent_install_tokens')).toBe(tokens);
+  });
+
+  it('lists agents with their accounts, online after they were heard from', async () => {
+    const admin = await adminToken();
+    const agent = await registerAgent(admin);
+    const item = await listed(admin, agent.id);
+    expect(item).toMatchObject({ status: 'online', accounts: [{ name: agent.account, provider: 'kubernetes', locations: ['eu', 'us'] }] });
+    expect(item.lastSeenAt).toBeTruthy();
+  });
+
+  it('shows an agent offline when not heard from for 90 seconds, and revoked when revoked', async () => {
+    const admin = await adminToken();
+    const agent = await registerAgent(admin);
+    await env.DB.prepare('UPDATE agents SET last_seen_at = ? WHERE id = ?').bind(Date.now() - 91_000, agent.id).run();
+    expect((await listed(admin, agent.id)).status).toBe('offline');
+    await env.DB.prepare('UPDATE agents SET last_seen_at = ? WHERE id = ?').bind(Date.now() - 80_000, agent.id).run();
+    expect((await listed(admin, agent.id)).status).toBe('online');
+    await env.DB.prepare('UPDATE agents SET revoked_at = ? WHERE id = ?').bind(Date.now(), agent.id).run();
+    expect((await listed(admin, agent.id)).status).toBe('revoked');
+  });
+
+  it('lets a read token list agents but not create install tokens', async () => {
+    const admin = await adminToken();
+    const { secret } = await tokenWith(admin, { scopes: ['read'] });
+    expect((await api('GET', '/agents', { token: secret })).status).toBe(200);
+    expect((await api('POST', '/agents/install-tokens', { token: secret, body: {} })).status).toBe(403);
+    expect((await api('GET', '/agents')).status).toBe(401);
+  });
+});

@@ -1,0 +1,80 @@
+import { createWriteStream } from 'node:fs';
+import { readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { api, apiExpect, waitFor } from './http.mjs';
+import { ROOT, tail } from './paths.mjs';
+import { exited, spawnGroup, stopGroup } from './processes.mjs';
+
+export const AGENT_CLI = path.join(ROOT, 'agents', 'cli.ts');
+
+/**
+ * How to run the agent's TypeScript with this Node: 22.18+ strips types by default; 22.12–22.17
+ * need the flag (which newer versions still accept).
+ */
+export function agentCommand(args) {
+  const strip = process.features.typescript ? [] : ['--experimental-strip-types', '--disable-warning=ExperimentalWarning'];
+  return [process.execPath, [...strip, AGENT_CLI, ...args]];
+}
+
+/** The saved agent state, when it is for this server and the edge still accepts its credential. */
+async function usableSavedState(url, stateFile) {
+  let saved;
+  try {
+    saved = JSON.parse(await readFile(stateFile, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  // A rough shape check (agents/state.ts has the schema): a file the agent would refuse means registering anew.
+  if (saved?.server !== url || typeof saved.credential !== 'string' || typeof saved.agentId !== 'string' || !Array.isArray(saved.accounts)) return undefined;
+  const { version } = JSON.parse(await readFile(path.join(ROOT, 'package.json'), 'utf8'));
+  const res = await api(url, 'POST', '/api/agent/v1/heartbeat', { token: saved.credential, body: { version } });
+  return res.status === 200 ? saved : undefined;
+}
+
+/**
+ * Starts the local agent (`agents/cli.ts`) for the stack at `url` and waits until the edge lists
+ * it online. It reuses the identity in `<stateDir>/agent.json` when the edge still accepts it;
+ * otherwise it registers anew with a fresh one-time install token.
+ */
+export async function startAgent({ url, adminToken, stateDir, name = 'local-agent', say, logFile, timeoutMs = 60_000 }) {
+  const stateFile = path.join(stateDir, 'agent.json');
+  const args = ['--server', url, '--state', stateFile, '--name', name];
+  if (!(await usableSavedState(url, stateFile))) {
+    await rm(stateFile, { force: true });
+    const { token } = await apiExpect(201, url, 'POST', '/api/v1/agents/install-tokens', { token: adminToken, body: { expiresInMinutes: 10 } });
+    args.push('--token', token);
+  }
+  const [command, commandArgs] = agentCommand(args);
+  // Online means heard from since this start: the credential check above counts as a heartbeat too.
+  const startedAt = Date.now();
+  const child = spawnGroup(command, commandArgs, { cwd: ROOT });
+  const logStream = createWriteStream(logFile, { flags: 'a', mode: 0o600 });
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on('line', (line) => {
+      logStream.write(`${line}\n`);
+      say(`[agent] ${line}`);
+    });
+  }
+  child.once('close', () => logStream.end());
+
+  let exitCode = null;
+  exited(child).then((code) => (exitCode = code));
+  try {
+    const agentId = await waitFor(
+      'the local agent to come online',
+      async () => {
+        const state = JSON.parse(await readFile(stateFile, 'utf8'));
+        const { items } = await apiExpect(200, url, 'GET', '/api/v1/agents', { token: adminToken });
+        const seen = items.find((a) => a.id === state.agentId && a.status === 'online' && Date.parse(a.lastSeenAt) >= startedAt);
+        return seen ? state.agentId : undefined;
+      },
+      { timeoutMs, abort: () => (exitCode === null ? undefined : `the agent exited with code ${exitCode}`) },
+    );
+    return { child, agentId };
+  } catch (err) {
+    await stopGroup(child);
+    err.message += `\n--- ${logFile} (last lines) ---\n${await tail(logFile)}`;
+    throw err;
+  }
+}

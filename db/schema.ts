@@ -155,11 +155,14 @@ export const stages = sqliteTable(
     context: json<Record<string, unknown>>('context').notNull(),
     outputs: json<Record<string, unknown>>('outputs').notNull().default(sql`'{}'`),
     error: json<{ kind: string; message: string; field?: string; expression?: string } | null>('error'),
+    /** Engine bookkeeping: paused time, window waits, poll schedule, stage-type private state. */
+    meta: json<Record<string, unknown>>('meta').notNull().default(sql`'{}'`),
     startedAt: ms('started_at'),
     endedAt: ms('ended_at'),
     updatedAt: ms('updated_at').notNull(),
   },
-  (t) => [uniqueIndex('stages_execution_ref').on(t.executionId, t.refId, t.parentStageId)],
+  // Synthetic stages get refIds of their own (`2<disable`), so (execution, refId) is unique.
+  (t) => [uniqueIndex('stages_execution_ref_id').on(t.executionId, t.refId)],
 );
 
 export const taskStatuses = ['QUEUED', 'LEASED', 'SUCCEEDED', 'FAILED', 'CANCELED'] as const;

@@ -12,6 +12,8 @@ import { applicationRoutes } from './routes/applications.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { auth } from './routes/auth.ts';
 import { bootstrap } from './routes/bootstrap.ts';
+import { diagnostics } from './routes/diagnostics.ts';
+import { executionRoutes } from './routes/executions.ts';
 import { health } from './routes/health.ts';
 import { pipelineRoutes } from './routes/pipelines.ts';
 import { stageTypeRoutes } from './routes/stage-types.ts';
@@ -46,11 +48,13 @@ const routes = v1
   .route('/', bootstrap)
   .route('/', applicationRoutes)
   .route('/', pipelineRoutes)
+  .route('/', executionRoutes)
   .route('/', stageTypeRoutes)
   .route('/', tokens)
   .route('/', userRoutes)
   .route('/', auditRoutes)
-  .route('/', agentRoutes);
+  .route('/', agentRoutes)
+  .route('/', diagnostics);
 v1.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
 v1.doc31('/openapi.json', {
   openapi: '3.1.0',

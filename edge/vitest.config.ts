@@ -20,6 +20,8 @@ export default defineConfig(async () => ({
     name: 'edge',
     root: root(''),
     include: ['edge/**/*.test.ts'],
+    // Tests that need the real local stack (wrangler dev restarts) run in the e2e project.
+    exclude: ['**/*.stack.test.ts', 'node_modules/**'],
     setupFiles: ['edge/test/apply-migrations.ts'],
     // One workerd runtime runs the files one after another over one D1 (a fresh runtime per file
     // costs ~4 s). Tests therefore use unique names and compare row counts before and after.

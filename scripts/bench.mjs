@@ -2,8 +2,12 @@
 // root as {"name": {"value": n, "unit": "ms"}}. Figures are medians; nothing here is a pass/fail test.
 import { writeFile } from 'node:fs/promises';
 import { benchApi } from '../bench/api.mjs';
+import { benchEngine } from '../bench/engine.mjs';
 
-const benches = [['api', benchApi]];
+const benches = [
+  ['api', benchApi],
+  ['engine', benchEngine],
+];
 
 const results = {};
 for (const [name, run] of benches) {

@@ -1,0 +1,103 @@
+/**
+ * One Durable Object per execution: a durable, ordered message queue in its own storage, drained
+ * one message at a time, with an alarm for the earliest timed message. Restarting the edge
+ * loses nothing: the queue and the alarm survive, and D1 holds the state.
+ */
+import { DurableObject } from 'cloudflare:workers';
+import type { Env } from '../env.ts';
+import { doPorts } from './do-ports.ts';
+import { processMessage } from './engine.ts';
+import type { Message } from './messages.ts';
+
+interface Envelope {
+  message: Message;
+  attempts: number;
+}
+
+const MAX_ATTEMPTS = 8;
+const pad = (n: number, width: number) => String(Math.max(0, Math.floor(n))).padStart(width, '0');
+
+export class ExecutionRunner extends DurableObject<Env> {
+  private seq = 0;
+  private draining: Promise<void> | null = null;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    void ctx.blockConcurrencyWhile(async () => {
+      this.seq = (await ctx.storage.get<number>('seq')) ?? 0;
+    });
+  }
+
+  /** Stores messages (due now, or at `atMs`) and starts draining. Resolves once they are durable. */
+  async enqueue(messages: Message[], atMs?: number): Promise<void> {
+    await this.store(messages.map((message) => ({ key: this.key(atMs ?? Date.now()), value: { message, attempts: 0 } })));
+    await this.armAlarm();
+    this.ctx.waitUntil(this.drain());
+  }
+
+  /** How many messages wait (due or timed); for tests and the bench. */
+  async pending(): Promise<number> {
+    return (await this.ctx.storage.list({ prefix: 'q:' })).size;
+  }
+
+  override async alarm(): Promise<void> {
+    await this.drain();
+  }
+
+  private key(atMs: number): string {
+    return `q:${pad(atMs, 15)}:${pad(++this.seq, 12)}`;
+  }
+
+  private async store(entries: { key: string; value: Envelope }[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.ctx.storage.put({ ...Object.fromEntries(entries.map((e) => [e.key, e.value])), seq: this.seq });
+  }
+
+  /** One drain at a time: a message is handled only after the previous one is committed. */
+  private drain(): Promise<void> {
+    this.draining ??= this.loop().finally(() => {
+      this.draining = null;
+    });
+    return this.draining;
+  }
+
+  private async loop(): Promise<void> {
+    for (;;) {
+      const due = await this.ctx.storage.list<Envelope>({ prefix: 'q:', end: `q:${pad(Date.now() + 1, 15)}`, limit: 1 });
+      const next = due.entries().next();
+      if (next.done) break;
+      await this.handle(next.value[0], next.value[1]);
+    }
+    await this.armAlarm();
+  }
+
+  private async handle(key: string, envelope: Envelope): Promise<void> {
+    const now = Date.now();
+    try {
+      const emitted = await processMessage({ env: this.env, ports: doPorts(this.env), fetch: (input, init) => fetch(input, init) }, envelope.message, now);
+      // Deleting the handled message and storing what it sent is one atomic storage write.
+      await this.ctx.storage.transaction(async (tx) => {
+        await tx.delete(key);
+        const entries = emitted.map((e) => [this.key(e.atMs), { message: e.message, attempts: 0 }] as const);
+        await tx.put({ ...Object.fromEntries(entries), seq: this.seq });
+      });
+    } catch (err) {
+      const attempts = envelope.attempts + 1;
+      const message = (err as Error).message;
+      console.error(JSON.stringify({ event: 'message.failed', type: envelope.message.type, executionId: envelope.message.executionId, attempts, message }));
+      await this.ctx.storage.delete(key);
+      if (attempts < MAX_ATTEMPTS) {
+        // Transient trouble (D1 busy, a peer object restarting): try again with backoff.
+        await this.store([{ key: this.key(now + 200 * 2 ** attempts), value: { message: envelope.message, attempts } }]);
+      }
+    }
+  }
+
+  private async armAlarm(): Promise<void> {
+    const first = (await this.ctx.storage.list({ prefix: 'q:', limit: 1 })).keys().next();
+    if (first.done) return void (await this.ctx.storage.deleteAlarm());
+    const at = Number(first.value.slice(2, 17));
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at || current < Date.now() - 1000) await this.ctx.storage.setAlarm(Math.max(at, Date.now()));
+  }
+}

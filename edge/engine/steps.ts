@@ -1,0 +1,116 @@
+/** Transitions shared by several handlers: applying a stage step, cancelling, (re)starting. */
+import { evaluateExpression, evaluateTemplate } from './expressions.ts';
+import type { HandlerContext } from './context.ts';
+import { failureStatus } from './graph.ts';
+import { scopeFor } from './scope.ts';
+import type { StageError, StageState, StageStep } from './types.ts';
+
+/** Keys of a stage's config that belong to the engine, not to the stage type's context. */
+const engineKeys = new Set(['refId', 'requisiteStageRefIds', 'type', 'name']);
+
+/** The stage's config as written in the execution's pipeline snapshot (expressions unevaluated). */
+export function rawContext(hx: HandlerContext, stage: StageState): Record<string, unknown> {
+  const stages = (hx.loaded.execution.config.stages ?? []) as Record<string, unknown>[];
+  const config = stages.find((s) => s.refId === stage.refId) ?? {};
+  return Object.fromEntries(Object.entries(config).filter(([k]) => !engineKeys.has(k)));
+}
+
+/** Records a step's result on the stage and sends whatever follows from it. */
+export function applyStep(hx: HandlerContext, stage: StageState, step: StageStep): StageState {
+  const outputs = step.outputs ? { ...stage.outputs, ...step.outputs } : stage.outputs;
+  switch (step.status) {
+    case 'RUNNING': {
+      const pollAt = hx.now + Math.max(0, step.retryAfterMs);
+      const next = hx.changes.stage({ ...stage, status: 'RUNNING', outputs, meta: { ...stage.meta, pollAt, state: step.state ?? stage.meta.state } });
+      hx.emit({ type: 'runStage', executionId: stage.executionId, stageId: stage.id }, pollAt);
+      return next;
+    }
+    case 'WAITING': {
+      const { pollAt: _dropped, ...meta } = stage.meta;
+      return hx.changes.stage({ ...stage, status: 'RUNNING', outputs, meta: { ...meta, state: step.state ?? stage.meta.state } });
+    }
+    case 'SUCCEEDED':
+    case 'SKIPPED':
+    case 'CANCELED':
+      return finish(hx, { ...stage, outputs }, step.status, null);
+    case 'FAILED':
+      return finish(hx, { ...stage, outputs }, failureStatus(stage.context), step.error);
+    default: {
+      const never: never = step;
+      throw new Error(`unknown step ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function finish(hx: HandlerContext, stage: StageState, status: StageState['status'], error: StageError | null): StageState {
+  const { pollAt: _dropped, ...meta } = stage.meta;
+  const next = hx.changes.stage({ ...stage, status, error, endedAt: hx.now, startedAt: stage.startedAt ?? hx.now, meta });
+  hx.emit({ type: 'completeStage', executionId: stage.executionId, stageId: stage.id });
+  return next;
+}
+
+/** Cancels every running, paused or suspended stage (the execution is ending otherwise than SUCCEEDED). */
+export async function cancelRunningStages(hx: HandlerContext): Promise<void> {
+  for (const stage of hx.loaded.stages) {
+    if (!['RUNNING', 'PAUSED', 'SUSPENDED'].includes(currentOf(hx, stage).status)) continue;
+    const current = currentOf(hx, stage);
+    try {
+      await hx.behaviour(current.type)?.cancel?.(hx.runtime(current));
+    } catch (err) {
+      hx.log('stage.cancel.failed', { stageId: current.id, message: (err as Error).message });
+    }
+    const { pollAt: _dropped, ...meta } = current.meta;
+    hx.changes.stage({ ...current, status: 'CANCELED', endedAt: hx.now, meta });
+  }
+}
+
+/** The stage as this handler has changed it so far. */
+export function currentOf(hx: HandlerContext, stage: StageState): StageState {
+  return hx.changes.pending(stage.id) ?? stage;
+}
+
+/** Evaluates `stageEnabled`; false means the stage is SKIPPED. A failing expression fails the stage. */
+export function stageEnabled(hx: HandlerContext, stage: StageState): { ok: true; enabled: boolean } | { ok: false; error: StageError } {
+  const rule = rawContext(hx, stage).stageEnabled as { expression?: string } | undefined;
+  if (!rule?.expression) return { ok: true, enabled: true };
+  const expression = rule.expression.trim().replace(/^\$\{([\s\S]*)\}$/, '$1');
+  const result = evaluateExpression(expression, scopeFor(hx, stage));
+  if (!result.ok) {
+    return { ok: false, error: { kind: 'user', message: `stageEnabled: ${result.reason}`, field: 'stageEnabled.expression', expression: rule.expression } };
+  }
+  return { ok: true, enabled: result.value === true || result.value === 'true' };
+}
+
+/** Starts a stage for real: evaluates its context, runs the type's `start`, arms its timeout. */
+export async function beginStage(hx: HandlerContext, stage: StageState): Promise<void> {
+  const evaluated = evaluateTemplate(rawContext(hx, stage), scopeFor(hx, stage));
+  const startedAt = stage.startedAt ?? hx.now;
+  if (!evaluated.ok) {
+    const error: StageError = { kind: 'user', message: `${evaluated.field}: ${evaluated.reason}`, field: evaluated.field, expression: evaluated.expression };
+    applyStep(hx, { ...stage, startedAt, status: 'RUNNING' }, { status: 'FAILED', error });
+    return;
+  }
+  const running: StageState = hx.changes.stage({ ...stage, context: evaluated.value as Record<string, unknown>, status: 'RUNNING', startedAt });
+  const behaviour = hx.behaviour(stage.type);
+  if (!behaviour) {
+    applyStep(hx, running, {
+      status: 'FAILED',
+      error: { kind: 'internal', message: `stage type "${stage.type}" has no runner at the edge yet (it needs an agent, which is not built yet)` },
+    });
+    return;
+  }
+  const timeoutMs = (running.context.stageTimeoutMs as number | undefined) ?? behaviour.defaultTimeoutMs;
+  if (timeoutMs) hx.emit({ type: 'checkTimeout', executionId: stage.executionId, stageId: stage.id }, startedAt + timeoutMs);
+  const step = await safely(hx, running, () => behaviour.start(hx.runtime(running)));
+  applyStep(hx, currentOf(hx, running), step);
+}
+
+/** Runs a stage-type method, turning a throw into a typed internal failure. */
+export async function safely(hx: HandlerContext, stage: StageState, fn: () => Promise<StageStep>): Promise<StageStep> {
+  try {
+    return await fn();
+  } catch (err) {
+    hx.log('stage.error', { stageId: stage.id, type: stage.type, message: (err as Error).message });
+    return { status: 'FAILED', error: { kind: 'internal', message: `${stage.type} failed: ${(err as Error).message}` } };
+  }
+}

@@ -25,7 +25,7 @@ async function time(fn) {
 /** Returns `{figure: {value, unit}}` for the API. */
 export async function benchApi() {
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'gennaker-bench-'));
-  const stack = await startStack({ port: 8795, stateDir, agent: false, seed: false });
+  const stack = await startStack({ port: 8805, stateDir, agent: false, seed: false });
   const call = async (method, p, body) => {
     const res = await fetch(`${stack.url}/api/v1${p}`, {
       method,

@@ -18,5 +18,11 @@ const rows = Object.entries(results).map(([name, { value, unit }]) => [name, val
 const width = Math.max(...rows.map((r) => r[0].length));
 console.log(`\n${'figure'.padEnd(width)}  value  unit`);
 for (const [name, value, unit] of rows) console.log(`${name.padEnd(width)}  ${value.padStart(6)}  ${unit}`);
+const t = results['engine.transition_p50_ms'];
+const w = results['engine.d1_write_p50_ms'];
+if (t && w) {
+  console.log(`\nengine: a stage transition costs ${t.value.toFixed(2)} ms (median, wall time per stage of a 100-stage serial run),`);
+  console.log(`        ${(t.value / Math.max(w.value, 0.001)).toFixed(1)}× a bare D1 write (${w.value.toFixed(2)} ms) timed in the same run.`);
+}
 await writeFile('bench-results.json', `${JSON.stringify(results, null, 2)}\n`);
 console.log('\nwritten to bench-results.json');

@@ -6,7 +6,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Env } from '../env.ts';
 import { doPorts } from './do-ports.ts';
-import { processMessage } from './engine.ts';
+import { processBatch, processMessage } from './engine.ts';
 import type { Message } from './messages.ts';
 
 interface Envelope {
@@ -15,6 +15,9 @@ interface Envelope {
 }
 
 const MAX_ATTEMPTS = 8;
+/** Due messages taken from storage at once, and handler steps (with what they send) per D1 commit. */
+const BATCH = 32;
+const STEPS_PER_BATCH = 256;
 const pad = (n: number, width: number) => String(Math.max(0, Math.floor(n))).padStart(width, '0');
 
 export class ExecutionRunner extends DurableObject<Env> {
@@ -63,18 +66,41 @@ export class ExecutionRunner extends DurableObject<Env> {
 
   private async loop(): Promise<void> {
     for (;;) {
-      const due = await this.ctx.storage.list<Envelope>({ prefix: 'q:', end: `q:${pad(Date.now() + 1, 15)}`, limit: 1 });
-      const next = due.entries().next();
-      if (next.done) break;
-      await this.handle(next.value[0], next.value[1]);
+      const due = await this.ctx.storage.list<Envelope>({ prefix: 'q:', end: `q:${pad(Date.now() + 1, 15)}`, limit: BATCH });
+      if (due.size === 0) break;
+      const entries = [...due.entries()];
+      // A message that failed before is retried alone, so its attempts are counted for it.
+      if (entries[0]![1].attempts > 0) await this.handleOne(entries[0]![0], entries[0]![1]);
+      else if (!(await this.handleBatch(entries.filter(([, e]) => e.attempts === 0)))) await this.handleOne(entries[0]![0], entries[0]![1]);
     }
     await this.armAlarm();
   }
 
-  private async handle(key: string, envelope: Envelope): Promise<void> {
+  private deps() {
+    return { env: this.env, ports: doPorts(this.env), fetch: (input: RequestInfo | URL, init?: RequestInit) => fetch(input, init) };
+  }
+
+  /** Handles due messages and what they send, committing D1 once; false when it must fall back to one at a time. */
+  private async handleBatch(entries: [string, Envelope][]): Promise<boolean> {
     const now = Date.now();
     try {
-      const emitted = await processMessage({ env: this.env, ports: doPorts(this.env), fetch: (input, init) => fetch(input, init) }, envelope.message, now);
+      const result = await processBatch(this.deps(), entries.map(([, e]) => e.message), now, STEPS_PER_BATCH);
+      await this.ctx.storage.transaction(async (tx) => {
+        await tx.delete(entries.slice(0, result.handled).map(([k]) => k));
+        const next = [...result.due.map((message) => [this.key(now), message] as const), ...result.timed.map((e) => [this.key(e.atMs), e.message] as const)];
+        await tx.put({ ...Object.fromEntries(next.map(([k, message]) => [k, { message, attempts: 0 }])), seq: this.seq });
+      });
+      return true;
+    } catch (err) {
+      console.error(JSON.stringify({ event: 'batch.failed', executionId: entries[0]?.[1].message.executionId, message: (err as Error).message }));
+      return false;
+    }
+  }
+
+  private async handleOne(key: string, envelope: Envelope): Promise<void> {
+    const now = Date.now();
+    try {
+      const emitted = await processMessage(this.deps(), envelope.message, now);
       // Deleting the handled message and storing what it sent is one atomic storage write.
       await this.ctx.storage.transaction(async (tx) => {
         await tx.delete(key);
@@ -89,6 +115,8 @@ export class ExecutionRunner extends DurableObject<Env> {
       if (attempts < MAX_ATTEMPTS) {
         // Transient trouble (D1 busy, a peer object restarting): try again with backoff.
         await this.store([{ key: this.key(now + 200 * 2 ** attempts), value: { message: envelope.message, attempts } }]);
+      } else {
+        console.error(JSON.stringify({ event: 'message.abandoned', type: envelope.message.type, executionId: envelope.message.executionId, message }));
       }
     }
   }

@@ -45,8 +45,12 @@ export function failureStatus(context: Record<string, unknown>): ExecutionStatus
   return 'TERMINAL';
 }
 
-/** A stage status that stops the whole execution at once (other branches are canceled). */
-export const failsExecutionNow = (status: ExecutionStatus) => status === 'TERMINAL';
+/**
+ * A stage status that ends the whole execution at once, canceling other branches. Orca's
+ * CompleteStageHandler sends CompleteExecution for TERMINAL and CANCELED alike, and its final
+ * status rules end the execution unless the only halt is STOPPED.
+ */
+export const failsExecutionNow = (status: ExecutionStatus) => status === 'TERMINAL' || status === 'CANCELED';
 
 /** True while some stage runs, waits, or could still start. */
 export function hasWorkLeft(stages: readonly Node[]): boolean {

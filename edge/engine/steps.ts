@@ -15,9 +15,28 @@ export function rawContext(hx: HandlerContext, stage: StageState): Record<string
   return Object.fromEntries(Object.entries(config).filter(([k]) => !engineKeys.has(k)));
 }
 
+/** Most JSON one stage may hold in its context and outputs together (D1 rows and live views stay small). */
+export const maxStageBytes = 256 * 1024;
+
+/** UTF-8 bytes of the values' JSON, summed. */
+function jsonBytes(...values: unknown[]): number {
+  const encoder = new TextEncoder();
+  return values.reduce<number>((n, v) => n + encoder.encode(JSON.stringify(v) ?? '').length, 0);
+}
+
+function tooBig(field: 'context' | 'outputs', bytes: number): StageError {
+  const what = field === 'context' ? 'evaluated context' : 'context and outputs';
+  return { kind: 'user', field, message: `the stage's ${what} would be ${(bytes / 1024).toFixed(1)} KiB of JSON, over the ${maxStageBytes / 1024} KiB limit per stage` };
+}
+
 /** Records a step's result on the stage and sends whatever follows from it. */
 export function applyStep(hx: HandlerContext, stage: StageState, step: StageStep): StageState {
   const outputs = step.outputs ? { ...stage.outputs, ...step.outputs } : stage.outputs;
+  if (step.outputs) {
+    const bytes = jsonBytes(stage.context, outputs);
+    // The oversized outputs are not stored: the stage keeps what it had and fails, naming the size.
+    if (bytes > maxStageBytes) return applyStep(hx, stage, { status: 'FAILED', error: tooBig('outputs', bytes) });
+  }
   switch (step.status) {
     case 'RUNNING': {
       const pollAt = hx.now + Math.max(0, step.retryAfterMs);
@@ -88,6 +107,12 @@ export async function beginStage(hx: HandlerContext, stage: StageState): Promise
   if (!evaluated.ok) {
     const error: StageError = { kind: 'user', message: `${evaluated.field}: ${evaluated.reason}`, field: evaluated.field, expression: evaluated.expression };
     applyStep(hx, { ...stage, startedAt, status: 'RUNNING' }, { status: 'FAILED', error });
+    return;
+  }
+  const bytes = jsonBytes(evaluated.value, stage.outputs);
+  if (bytes > maxStageBytes) {
+    // The raw context stays on the stage: the evaluated one is what is too big to store.
+    applyStep(hx, { ...stage, startedAt, status: 'RUNNING' }, { status: 'FAILED', error: tooBig('context', bytes) });
     return;
   }
   const running: StageState = hx.changes.stage({ ...stage, context: evaluated.value as Record<string, unknown>, status: 'RUNNING', startedAt });

@@ -1,6 +1,6 @@
 import type { Handler } from '../context.ts';
 import { currentExecution, currentStages } from '../current.ts';
-import { finalStatus, hasWorkLeft } from '../graph.ts';
+import { failsExecutionNow, finalStatus, hasWorkLeft } from '../graph.ts';
 import type { MessageOf } from '../messages.ts';
 import { cancelRunningStages } from '../steps.ts';
 
@@ -9,7 +9,7 @@ export const completeExecution: Handler<MessageOf<'completeExecution'>> = async 
   const e = currentExecution(hx);
   if (e.endedAt !== null || e.status === 'NOT_STARTED') return;
   const stages = currentStages(hx);
-  const failing = stages.some((s) => s.status === 'TERMINAL');
+  const failing = stages.some((s) => failsExecutionNow(s.status));
   if (e.status !== 'CANCELED' && !failing && hasWorkLeft(stages)) return;
   const status = e.status === 'CANCELED' ? 'CANCELED' : finalStatus(stages);
   if (status !== 'SUCCEEDED') await cancelRunningStages(hx);

@@ -12,7 +12,14 @@ export const restartStage: Handler<MessageOf<'restartStage'>> = async (msg, hx) 
   const e = currentExecution(hx);
   if (e.status === 'NOT_STARTED' || e.status === 'PAUSED') return;
   for (const s of withAllDownstream(currentStages(hx), stage.refId)) {
-    const isTarget = s.id === stage.id;
+    // A downstream stage still at work (a child pipeline, a webhook) is told before it is reset.
+    if (['RUNNING', 'PAUSED', 'SUSPENDED'].includes(s.status)) {
+      try {
+        await hx.behaviour(s.type)?.cancel?.(hx.runtime(s));
+      } catch (err) {
+        hx.log('stage.cancel.failed', { stageId: s.id, message: (err as Error).message });
+      }
+    }
     hx.changes.stage({
       ...s,
       status: 'NOT_STARTED',
@@ -21,7 +28,9 @@ export const restartStage: Handler<MessageOf<'restartStage'>> = async (msg, hx) 
       error: null,
       startedAt: null,
       endedAt: null,
-      meta: isTarget ? { restartedBy: msg.user, restartedAt: hx.now } : {},
+      // On every reset stage, not only the target: a stage run keys its side effects on restartedAt
+      // (a `pipeline` stage's child id), so a downstream stage that runs again must get a new one.
+      meta: { restartedBy: msg.user, restartedAt: hx.now },
     });
   }
   if (isComplete(e.status)) hx.changes.execution({ ...e, status: 'RUNNING', endedAt: null, canceledBy: null, cancelReason: null });

@@ -9,6 +9,8 @@ export const resumeExecution: Handler<MessageOf<'resumeExecution'>> = async (msg
   if (e.status !== 'PAUSED') return;
   hx.changes.execution({ ...e, status: 'RUNNING', pausedAt: null });
   for (const s of currentStages(hx)) {
+    // A window that opened while paused found the execution not RUNNING and did nothing: try again.
+    if (s.status === 'SUSPENDED') hx.emit({ type: 'windowOpen', executionId: msg.executionId, stageId: s.id }, Math.max(hx.now, s.meta.windowUntil ?? hx.now));
     if (s.status !== 'PAUSED') continue;
     const { pausedAt, ...meta } = s.meta;
     const pausedMs = (meta.pausedMs ?? 0) + (hx.now - (pausedAt ?? hx.now));

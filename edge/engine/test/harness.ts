@@ -1,12 +1,15 @@
 /**
  * Runs the engine in-process over the real D1 of the test runtime, with a clock the test moves
  * and an in-memory queue in place of the Durable Objects. Same handlers, same D1, no waiting.
+ * Ports mirror `do-ports.ts` and `pipeline-admission.ts` (a waiting child canceled at admission
+ * tells its parent), so cross-execution rules run as in production.
  */
 import { env } from 'cloudflare:test';
-import { and, eq } from 'drizzle-orm';
+import { and, asc, eq } from 'drizzle-orm';
 import { applications, executions, pipelines, stages } from '../../../db/schema.ts';
 import { database } from '../../lib/db.ts';
 import { validatePipelineConfig } from '../../../contract/pipelines.ts';
+import { listExecutions } from '../../routes/execution-views.ts';
 import { reconcile } from '../admission.ts';
 import { createExecutionStatements } from '../create-execution.ts';
 import { processMessage } from '../engine.ts';
@@ -16,7 +19,8 @@ import type { Ports } from '../ports.ts';
 import type { ExecutionStatus, TriggerInfo } from '../types.ts';
 
 let counter = 0;
-const unique = (prefix: string) => `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}`;
+// Zero-padded so ids made in one run sort in the order they were made (admission breaks createdAt ties by id).
+const unique = (prefix: string) => `${prefix}${Date.now().toString(36)}${(counter++).toString(36).padStart(5, '0')}`;
 
 interface Queued {
   message: Message;
@@ -24,10 +28,22 @@ interface Queued {
   seq: number;
 }
 
+/** One handled message and whether it changed its execution's rows (only with `trace`). */
+export interface Traced {
+  message: Message;
+  changed: boolean;
+}
+
 export class Harness {
   now = Date.UTC(2026, 10, 26, 12, 0, 0);
   readonly app = unique('h');
   readonly handled: Message[] = [];
+  /** Filled when `trace` is on: each handled message with whether it changed D1. */
+  readonly traced: Traced[] = [];
+  /** Snapshot rows around every message to tell which ones changed anything (slower). */
+  trace = false;
+  /** Engine log events, as `processMessage` reports them. */
+  readonly logs: { event: string; fields: Record<string, unknown> }[] = [];
   private queue: Queued[] = [];
   private seq = 0;
   fetch: typeof fetch = async () => new Response('no fetch in this test', { status: 599 });
@@ -51,10 +67,18 @@ export class Harness {
     },
     cancel: async (id, user, reason) => {
       const row = await this.db.select().from(executions).where(eq(executions.id, id)).get();
-      if (row?.status === 'NOT_STARTED') {
-        await this.db.update(executions).set({ status: 'CANCELED', canceledBy: user, cancelReason: reason, endedAt: this.now }).where(eq(executions.id, id)).run();
-        if (row.pipelineId) await this.admit(row.pipelineId);
-        return;
+      if (!row) return;
+      if (row.status === 'NOT_STARTED' && row.pipelineId) {
+        const res = await this.db
+          .update(executions)
+          .set({ status: 'CANCELED', canceledBy: user, cancelReason: reason, endedAt: this.now, updatedAt: this.now })
+          .where(and(eq(executions.id, id), eq(executions.status, 'NOT_STARTED')))
+          .run();
+        if (res.meta.changes === 1) {
+          await this.tellParents([id]);
+          await this.admit(row.pipelineId);
+          return;
+        }
       }
       this.enqueue([{ type: 'cancelExecution', executionId: id, user, reason }]);
     },
@@ -88,9 +112,20 @@ export class Harness {
     return id;
   }
 
+  /** What the pipeline's admission object does: reconcile, start what it admitted, tell parents of canceled children. */
   async admit(pipelineId: string, admitted?: string): Promise<void> {
     const r = await reconcile(env.DB, pipelineId, this.now, admitted);
     for (const id of [...r.started, ...r.stalled]) this.enqueue([{ type: 'startExecution', executionId: id }]);
+    await this.tellParents(r.canceled);
+  }
+
+  private async tellParents(ids: string[]): Promise<void> {
+    for (const id of ids) {
+      const row = await this.db.select({ trigger: executions.trigger }).from(executions).where(eq(executions.id, id)).get();
+      const t = row?.trigger as TriggerInfo | undefined;
+      if (!t?.parentExecutionId || !t.parentStageId) continue;
+      this.enqueue([{ type: 'stageInput', executionId: t.parentExecutionId, stageId: t.parentStageId, input: { kind: 'childCompleted', childExecutionId: id, status: 'CANCELED' } }]);
+    }
   }
 
   /** Handles every message due now, in order, including those they send. */
@@ -101,7 +136,13 @@ export class Harness {
       if (!next || next.atMs > this.now) return;
       this.queue.shift();
       this.handled.push(next.message);
-      const emitted = await processMessage({ env: env as never, ports: this.ports, fetch: (i, init) => this.fetch(i, init), log: () => {} }, next.message, this.now);
+      const before = this.trace ? await this.rows(next.message.executionId) : '';
+      const emitted = await processMessage(
+        { env: env as never, ports: this.ports, fetch: (i, init) => this.fetch(i, init), log: (event, fields) => void this.logs.push({ event, fields }) },
+        next.message,
+        this.now,
+      );
+      if (this.trace) this.traced.push({ message: next.message, changed: (await this.rows(next.message.executionId)) !== before });
       for (const e of emitted) this.queue.push({ message: e.message, atMs: e.atMs, seq: this.seq++ });
     }
     throw new Error('engine did not settle');
@@ -126,6 +167,38 @@ export class Harness {
     await this.run();
   }
 
+  /** A person continues or stops a manual judgment (as the judgment route sends it). */
+  judge(executionId: string, refId: string, judgmentStatus: 'continue' | 'stop', opts: { input?: string; user?: string } = {}): Promise<void> {
+    const input = { kind: 'judgment' as const, judgmentStatus, user: opts.user ?? 'alice@example.com', ...(opts.input !== undefined ? { input: opts.input } : {}) };
+    return this.send({ type: 'stageInput', executionId, stageId: this.stageId(executionId, refId), input });
+  }
+
+  /** Cancels as the cancel route does (a waiting execution at admission, a running one through its runner). */
+  async cancel(executionId: string, user = 'alice@example.com', reason = 'canceled by a user'): Promise<void> {
+    await this.ports.cancel(executionId, user, reason);
+    await this.run();
+  }
+
+  pause(executionId: string, user = 'alice@example.com'): Promise<void> {
+    return this.send({ type: 'pauseExecution', executionId, user });
+  }
+
+  resume(executionId: string, user = 'alice@example.com'): Promise<void> {
+    return this.send({ type: 'resumeExecution', executionId, user });
+  }
+
+  restart(executionId: string, refId: string, user = 'bob@example.com'): Promise<void> {
+    return this.send({ type: 'restartStage', executionId, stageId: this.stageId(executionId, refId), user });
+  }
+
+  skipWait(executionId: string, refId: string, user = 'carol@example.com'): Promise<void> {
+    return this.send({ type: 'stageInput', executionId, stageId: this.stageId(executionId, refId), input: { kind: 'skipWait', user } });
+  }
+
+  skipWindow(executionId: string, refId: string, user = 'dave@example.com'): Promise<void> {
+    return this.send({ type: 'windowOpen', executionId, stageId: this.stageId(executionId, refId), skippedBy: user });
+  }
+
   async execution(id: string) {
     const row = await this.db.select().from(executions).where(eq(executions.id, id)).get();
     if (!row) throw new Error(`no execution ${id}`);
@@ -142,14 +215,42 @@ export class Harness {
     return row;
   }
 
+  /** The id of an execution's stage (as messages and the API name it). */
+  stageId(executionId: string, refId: string): string {
+    return `${executionId}:${refId}`;
+  }
+
   /** `{refId: status}` for every stage of an execution. */
   async statuses(executionId: string): Promise<Record<string, ExecutionStatus>> {
     const rows = await this.db.select({ refId: stages.refId, status: stages.status }).from(stages).where(eq(stages.executionId, executionId)).all();
     return Object.fromEntries(rows.map((r) => [r.refId, r.status]));
   }
 
+  /** The execution row and every stage row, updatedAt included: equal snapshots mean nothing was written. */
+  async snapshot(executionId: string) {
+    return { execution: await this.execution(executionId), stages: await this.db.select().from(stages).where(eq(stages.executionId, executionId)).orderBy(asc(stages.id)).all() };
+  }
+
+  private async rows(executionId: string): Promise<string> {
+    const e = await this.db.select().from(executions).where(eq(executions.id, executionId)).get();
+    const s = await this.db.select().from(stages).where(eq(stages.executionId, executionId)).orderBy(asc(stages.id)).all();
+    return JSON.stringify([e ?? null, s]);
+  }
+
+  /** The execution as the API lists it (status, queuePosition, ...). */
+  async summary(executionId: string) {
+    const { items } = await listExecutions(this.db, eq(executions.id, executionId), { limit: 1 });
+    if (!items[0]) throw new Error(`no execution ${executionId}`);
+    return items[0];
+  }
+
   pendingCount(): number {
     return this.queue.length;
+  }
+
+  /** Messages waiting in the queue (due or timed), in the order they will run. */
+  pending(): Queued[] {
+    return [...this.queue].sort((a, b) => a.atMs - b.atMs || a.seq - b.seq);
   }
 }
 
@@ -161,3 +262,19 @@ export const stage = (refId: string, type: string, extra: Record<string, unknown
   requisiteStageRefIds: requisites,
   ...extra,
 });
+
+/** A `wait` stage of `seconds`. */
+export const wait = (refId: string, seconds: number | string, requisites: string[] = [], extra: Record<string, unknown> = {}) =>
+  stage(refId, 'wait', { waitTime: seconds, ...extra }, requisites);
+
+/** A stage that fails as soon as it starts: a precondition whose expression is false. */
+export const failing = (refId: string, requisites: string[] = [], extra: Record<string, unknown> = {}) =>
+  stage(refId, 'checkPreconditions', { preconditions: [{ type: 'expression', context: { expression: '${false}' } }], ...extra }, requisites);
+
+/** A manual judgment: waits until `Harness.judge`. */
+export const judgment = (refId: string, requisites: string[] = [], extra: Record<string, unknown> = {}) => stage(refId, 'manualJudgment', extra, requisites);
+
+export const SECOND = 1000;
+export const MINUTE = 60 * SECOND;
+export const HOUR = 60 * MINUTE;
+export const DAY = 24 * HOUR;

@@ -290,3 +290,25 @@ describe('pipelines', () => {
     });
   });
 });
+
+describe('expressions in a saved pipeline', () => {
+  it('refuses an expression that cannot parse, naming the stage field and the expression', async () => {
+    const token = await adminToken();
+    const app = `expr${Date.now().toString(36)}`;
+    await api('POST', '/applications', { token, body: { name: app } });
+    const before = await rowCount('pipelines');
+    const res = await api('POST', `/applications/${app}/pipelines`, {
+      token,
+      body: { name: 'p', stages: [{ refId: '1', type: 'wait', name: 'w', waitTime: '${parameters.delay +}' }] },
+    });
+    expect(res.status).toBe(400);
+    expect(res.json.error.field).toBe('stages[0].waitTime');
+    expect(res.json.error.message).toContain('parameters.delay +');
+    expect(await rowCount('pipelines')).toBe(before);
+    const ok = await api('POST', `/applications/${app}/pipelines`, {
+      token,
+      body: { name: 'p', stages: [{ refId: '1', type: 'wait', name: 'w', waitTime: '${int(parameters.delay)}' }] },
+    });
+    expect(ok.status).toBe(201);
+  });
+});

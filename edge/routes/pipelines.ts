@@ -3,6 +3,7 @@ import { and, asc, count, desc, eq, inArray } from 'drizzle-orm';
 import { applicationName } from '../../contract/names.ts';
 import { pipeline, pipelineVersion, validatePipelineConfig, type PipelineConfig } from '../../contract/pipelines.ts';
 import { executions, pipelines, pipelineVersions } from '../../db/schema.ts';
+import { checkTemplateSyntax } from '../engine/expressions.ts';
 import { authenticate } from '../auth/authenticate.ts';
 import { assertApplication, assertScope, type Principal } from '../auth/principal.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
@@ -45,6 +46,12 @@ function validConfig(input: Record<string, unknown>, app: string): PipelineConfi
   }
   const result = validatePipelineConfig(input);
   if (!result.ok) throw badRequest(result.field, result.message);
+  // Expressions are evaluated when a stage starts, but one that cannot even parse is refused now.
+  for (const [i, stage] of result.value.stages.entries()) {
+    const { refId: _r, requisiteStageRefIds: _q, type: _t, name: _n, ...context } = stage;
+    const bad = checkTemplateSyntax(context, `stages[${i}]`);
+    if (bad) throw badRequest(bad.field, `${bad.field}: ${bad.reason} in \`${bad.expression}\``);
+  }
   return result.value;
 }
 

@@ -1,4 +1,4 @@
-// `npm test`: builds the console (the browser tests serve it), runs every vitest project, and
+// `npm test`: type-checks edge, agent and console, builds the console (the browser tests serve it), runs every vitest project, and
 // ends with one plain "N passed, N failed" line that CI can read whatever the reporter prints.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -6,6 +6,10 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 const run = (cmd, args) => spawnSync(cmd, args, { stdio: 'inherit', shell: false }).status ?? 1;
 const report = 'test-results/vitest.json';
 
+if (run('npm', ['run', '--silent', 'check']) !== 0) {
+  console.error('type check failed; tests not run');
+  process.exit(1);
+}
 if (run('npm', ['run', '--silent', 'build']) !== 0) {
   console.error('console build failed; tests not run');
   process.exit(1);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { downstreamOf, layoutStages } from './stage-graph.ts';
+import { downstreamOf, edgePath, layoutStages } from './stage-graph.ts';
 
 const s = (refId: string, ...requisiteStageRefIds: string[]) => ({ refId, requisiteStageRefIds });
 const placed = (stages: ReturnType<typeof s>[]) =>
@@ -43,5 +43,29 @@ describe('downstreamOf', () => {
     const stages = [s('1'), s('2', '1'), s('3', '2'), s('4'), s('5', '4', '2')];
     expect(downstreamOf(stages, '2').map((x) => x.refId)).toEqual(['3', '5']);
     expect(downstreamOf(stages, '3')).toEqual([]);
+  });
+});
+
+describe('edgePath', () => {
+  const g = { nodeWidth: 100, nodeHeight: 40, gapX: 40, gapY: 10, pad: 0 };
+  const route = (stages: ReturnType<typeof s>[], from: string, to: string) => {
+    const l = layoutStages(stages);
+    const at = (r: string) => l.nodes.find((n) => n.stage.refId === r)!;
+    return edgePath(l, g, at(from), at(to));
+  };
+
+  it('curves between neighbouring columns', () => {
+    expect(route([s('1'), s('2', '1')], '1', '2')).toEqual({ d: 'M100 20 C117 20 117 20 134 20', bottom: 0 });
+  });
+
+  it('runs straight along a free row across columns', () => {
+    // b (column 0, row 1) → d (column 2): column 1 has only c, in row 0.
+    expect(route([s('a'), s('b'), s('c', 'a'), s('d', 'c', 'b')], 'b', 'd').d).toBe('M100 70 L240 70 C257 70 257 20 274 20');
+  });
+
+  it('goes round through the gutter below when the row is taken', () => {
+    const r = route([s('1'), s('2', '1'), s('3', '2', '1')], '1', '3');
+    expect(r.bottom).toBe(45);
+    expect(r.d).toBe('M100 20 C110 20 110 45 120 45 L240 45 C257 45 257 20 274 20');
   });
 });

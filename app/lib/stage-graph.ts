@@ -89,3 +89,52 @@ export function downstreamOf<S extends GraphStage>(stages: readonly S[], refId: 
   }
   return stages.filter((s) => s.refId !== refId && reached.has(s.refId));
 }
+
+/** Sizes of the drawn graph, in pixels. */
+export interface GraphGeometry {
+  nodeWidth: number;
+  nodeHeight: number;
+  gapX: number;
+  gapY: number;
+  pad: number;
+}
+
+/** The top-left corner of a node. */
+export function nodeAt(g: GraphGeometry, column: number, row: number): { x: number; y: number } {
+  return { x: g.pad + column * (g.nodeWidth + g.gapX), y: g.pad + row * (g.nodeHeight + g.gapY) };
+}
+
+/**
+ * An SVG path from `from`'s right side to `to`'s left side. Neighbouring columns get one curve;
+ * a line across columns runs straight along its row while that row is free, otherwise in the
+ * gutter below the columns it crosses, so it never passes through a stage (`bottom` is that
+ * gutter's y, for sizing the drawing).
+ */
+export function edgePath<S extends GraphStage>(
+  layout: StageLayout<S>,
+  g: GraphGeometry,
+  from: PlacedStage<S>,
+  to: PlacedStage<S>,
+): { d: string; bottom: number } {
+  const a = nodeAt(g, from.column, from.row);
+  const b = nodeAt(g, to.column, to.row);
+  const [x1, y1, x2, y2] = [a.x + g.nodeWidth, a.y + g.nodeHeight / 2, b.x - 6, b.y + g.nodeHeight / 2];
+  const curve = (sx: number, sy: number, ex: number, ey: number) => {
+    const mx = (sx + ex) / 2;
+    return `C${mx} ${sy} ${mx} ${ey} ${ex} ${ey}`;
+  };
+  if (to.column - from.column <= 1) return { d: `M${x1} ${y1} ${curve(x1, y1, x2, y2)}`, bottom: 0 };
+
+  const between = layout.nodes.filter((n) => n.column > from.column && n.column < to.column);
+  const lastGap = b.x - g.gapX; // the right edge of the column before the target's
+  if (!between.some((n) => n.row === from.row)) {
+    return { d: `M${x1} ${y1} L${lastGap} ${y1} ${curve(lastGap, y1, x2, y2)}`, bottom: 0 };
+  }
+  const lowest = Math.max(...between.map((n) => n.row));
+  const lane = nodeAt(g, 0, lowest).y + g.nodeHeight + g.gapY / 2;
+  const firstGap = x1 + g.gapX / 2;
+  return {
+    d: `M${x1} ${y1} ${curve(x1, y1, firstGap, lane)} L${lastGap} ${lane} ${curve(lastGap, lane, x2, y2)}`,
+    bottom: lane,
+  };
+}

@@ -6,6 +6,7 @@ import { database } from '../lib/db.ts';
 import { createExecutionStatements } from './create-execution.ts';
 import { resolveParameters, type ParameterConfig } from './parameters.ts';
 import type { Ports } from './ports.ts';
+import { UserError } from './types.ts';
 
 export const runnerOf = (env: Env, executionId: string) => env.EXECUTIONS.get(env.EXECUTIONS.idFromName(executionId));
 export const admissionOf = (env: Env, pipelineId: string) => env.PIPELINES.get(env.PIPELINES.idFromName(pipelineId));
@@ -28,9 +29,9 @@ export function doPorts(env: Env): Ports {
         .from(pipelines)
         .where(and(eq(pipelines.application, req.application), eq(pipelines.name, req.pipeline)))
         .get() ?? (await db.select().from(pipelines).where(eq(pipelines.id, req.pipeline)).get());
-      if (!p) throw new Error(`no pipeline "${req.pipeline}" in application "${req.application}"`);
+      if (!p) throw new UserError(`no pipeline "${req.pipeline}" in application "${req.application}"`, 'pipeline');
       const resolved = resolveParameters((p.config.parameterConfig ?? []) as ParameterConfig[], req.parameters);
-      if (!resolved.ok) throw new Error(`child pipeline ${resolved.message}`);
+      if (!resolved.ok) throw new UserError(`child pipeline ${resolved.message}`, `pipelineParameters`);
       const id = await childExecutionId(req.childId);
       const now = Date.now();
       await db.batch(

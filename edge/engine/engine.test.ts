@@ -72,8 +72,8 @@ describe('the stage DAG', () => {
   });
 
   it('a join whose upstreams finish in the same instant starts exactly once: only one startStage changes anything', async () => {
-    const h = new Harness();
-    h.trace = true;
+    const h = new Harness({ batchSteps: 0 });
+    h.trace = true; // one commit per message, so each can be judged
     const id = await h.start(await h.pipeline({ name: 'join', stages: [wait('1', 0), wait('2', 0, ['1']), wait('3', 0, ['1']), wait('4', 7, ['2', '3'])] }));
     const t0 = h.now;
     await h.run();
@@ -268,6 +268,18 @@ describe('optional stages (stageEnabled)', () => {
     expect(error).toMatchObject({ kind: 'user', field: 'stageEnabled.expression', expression });
     expect(error.message).toMatch(/^stageEnabled: ./);
     expect(await h.status(id)).toBe('TERMINAL');
+  });
+});
+
+describe('stage types', () => {
+  it('a stage type the edge cannot run yet (agent work) fails with an internal error naming the type', async () => {
+    const h = new Harness();
+    const id = await h.start(await h.pipeline({ name: 'agent', stages: [stage('1', 'enableServerGroup', { account: 'prod', location: 'eu', cluster: 'web' })] }));
+    await h.run();
+    const s = await h.stage(id, '1');
+    expect(s.status).toBe('TERMINAL');
+    expect(s.error).toMatchObject({ kind: 'internal' });
+    expect(s.error!.message).toContain('"enableServerGroup"');
   });
 });
 

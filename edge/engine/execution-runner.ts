@@ -117,7 +117,33 @@ export class ExecutionRunner extends DurableObject<Env> {
         await this.store([{ key: this.key(now + 200 * 2 ** attempts), value: { message: envelope.message, attempts } }]);
       } else {
         console.error(JSON.stringify({ event: 'message.abandoned', type: envelope.message.type, executionId: envelope.message.executionId, message }));
+        await this.abandon(envelope.message, message);
       }
+    }
+  }
+
+  /**
+   * A message that keeps failing must not leave the execution RUNNING forever: its stage (if it
+   * names one) and the execution end TERMINAL with the reason, and admission is told.
+   */
+  private async abandon(message: Message, reason: string): Promise<void> {
+    const now = Date.now();
+    const error = JSON.stringify({ kind: 'internal', message: `the engine gave up on ${message.type} after ${MAX_ATTEMPTS} attempts: ${reason}` });
+    const d1 = this.env.DB;
+    const statements = [
+      d1.prepare(`UPDATE executions SET status = 'TERMINAL', ended_at = ?, updated_at = ? WHERE id = ? AND ended_at IS NULL`).bind(now, now, message.executionId),
+    ];
+    if ('stageId' in message) {
+      statements.push(
+        d1.prepare(`UPDATE stages SET status = 'TERMINAL', error = ?, ended_at = ?, updated_at = ? WHERE id = ? AND status NOT IN ('SUCCEEDED','FAILED_CONTINUE','SKIPPED','TERMINAL','CANCELED','STOPPED')`).bind(error, now, now, message.stageId),
+      );
+    }
+    try {
+      await d1.batch(statements);
+      const row = await d1.prepare('SELECT pipeline_id FROM executions WHERE id = ?').bind(message.executionId).first<{ pipeline_id: string | null }>();
+      if (row?.pipeline_id) await doPorts(this.env).release(row.pipeline_id);
+    } catch (err) {
+      console.error(JSON.stringify({ event: 'abandon.failed', executionId: message.executionId, message: (err as Error).message }));
     }
   }
 

@@ -3,7 +3,7 @@ import { evaluateExpression, evaluateTemplate } from './expressions.ts';
 import type { HandlerContext } from './context.ts';
 import { failureStatus } from './graph.ts';
 import { scopeFor } from './scope.ts';
-import type { StageError, StageState, StageStep } from './types.ts';
+import { UserError, type StageError, type StageState, type StageStep } from './types.ts';
 
 /** Keys of a stage's config that belong to the engine, not to the stage type's context. */
 const engineKeys = new Set(['refId', 'requisiteStageRefIds', 'type', 'name']);
@@ -135,6 +135,7 @@ export async function safely(hx: HandlerContext, stage: StageState, fn: () => Pr
   try {
     return await fn();
   } catch (err) {
+    if (err instanceof UserError) return { status: 'FAILED', error: { kind: 'user', message: err.message, ...(err.field ? { field: err.field } : {}) } };
     hx.log('stage.error', { stageId: stage.id, type: stage.type, message: (err as Error).message });
     return { status: 'FAILED', error: { kind: 'internal', message: `${stage.type} failed: ${(err as Error).message}` } };
   }

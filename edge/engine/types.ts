@@ -136,3 +136,13 @@ export interface StageBehaviour {
   /** Called when a running stage is canceled (execution canceled, or timed out). */
   cancel?(rt: StageRuntime): Promise<void>;
 }
+
+/** Thrown by ports and stage types for a mistake in the user's config, not a fault of Gennaker. */
+export class UserError extends Error {
+  readonly field: string | undefined;
+  constructor(message: string, field?: string) {
+    super(message);
+    this.name = 'UserError';
+    this.field = field;
+  }
+}

@@ -58,12 +58,16 @@ const get = createRoute({
   request: { params: idParam },
   responses: { 200: jsonResponse(executionDetail, 'The execution with its stages, outputs, errors and timings') },
 });
-const control = (path: string, summary: string, body?: z.ZodType) =>
-  createRoute({
+/** A control route; generic so the typed client keeps each path, its params and its body. */
+function control<P extends string, B extends z.ZodType | undefined = undefined>(path: P, summary: string, body?: B) {
+  type Body = B extends z.ZodType ? { body: ReturnType<typeof jsonBody<B>> } : object;
+  type Params = P extends `${string}{stageId}${string}` ? typeof stageParam : typeof idParam;
+  return createRoute({
     method: 'post', path, tags: ['executions'], middleware: mw, summary,
-    request: { params: path.includes('{stageId}') ? stageParam : idParam, ...(body ? { body: jsonBody(body) } : {}) },
+    request: { params: (path.includes('{stageId}') ? stageParam : idParam) as Params, ...((body ? { body: jsonBody(body) } : {}) as Body) },
     responses: { 202: accepted },
   });
+}
 const evaluate = createRoute({
   method: 'post', path: '/executions/{id}/evaluate', tags: ['executions'], middleware: mw,
   summary: 'Evaluates an expression against the execution as it is now',
@@ -238,7 +242,8 @@ export const executionRoutes = router()
           seen = row.updatedAt;
           await stream.writeSSE({ event: 'execution', id: String(row.updatedAt), data: JSON.stringify(await executionDetailOf(db, row)) });
         }
-        await stream.sleep(1000);
+        // A finished execution changes only if someone restarts a stage: look less often.
+        await stream.sleep(isComplete(row.status) ? 5000 : 1000);
       }
     }) as never;
   });

@@ -6,19 +6,31 @@ interface Precondition {
   context: Record<string, unknown>;
 }
 
+/** The precondition's expression as written in the pipeline, before the stage's context was evaluated. */
+function writtenExpression(rt: StageRuntime, index: number): unknown {
+  const stages = (rt.execution.config.stages ?? []) as { refId?: unknown; preconditions?: Precondition[] }[];
+  return stages.find((s) => s.refId === rt.stage.refId)?.preconditions?.[index]?.context.expression;
+}
+
+const describe = (v: unknown) => (v === false || v === 'false' ? 'false' : `${JSON.stringify(v)}, not true`);
+
 /** One precondition's verdict: passed, or why not. */
-function check(rt: StageRuntime, p: Precondition): { ok: true } | { ok: false; message: string } {
+function check(rt: StageRuntime, p: Precondition, index: number): { ok: true } | { ok: false; message: string } {
   switch (p.type) {
     case 'expression': {
       // The context was evaluated when the stage started: `${…}` is already a value here.
       const value = p.context.expression;
+      const written = writtenExpression(rt, index) ?? value;
       if (value === true || value === 'true') return { ok: true };
-      if (typeof value === 'string' && value !== 'false') {
-        const r = rt.evaluate(value.replace(/^\$\{([\s\S]*)\}$/, '$1'));
-        if (!r.ok) return { ok: false, message: `expression "${value}" failed: ${r.reason}` };
+      // Only an expression written without `${ }` is evaluated now; a value that came out of `${ }`
+      // (a parameter, say) is data and is never run as an expression.
+      if (typeof written === 'string' && !written.includes('${') && written !== 'false') {
+        const r = rt.evaluate(written);
+        if (!r.ok) return { ok: false, message: `expression "${written}" failed: ${r.reason}` };
         if (r.value === true) return { ok: true };
+        return { ok: false, message: (p.context.failureMessage as string | undefined) ?? `expression "${written}" is ${describe(r.value)}` };
       }
-      return { ok: false, message: (p.context.failureMessage as string | undefined) ?? `expression "${String(value)}" is false` };
+      return { ok: false, message: (p.context.failureMessage as string | undefined) ?? `expression "${String(written)}" is ${describe(value)}` };
     }
     case 'stageStatus': {
       const name = String(p.context.stageName);
@@ -46,7 +58,7 @@ export const checkPreconditions: StageBehaviour = {
     const preconditions = (rt.stage.context.preconditions ?? []) as Precondition[];
     const warnings: string[] = [];
     for (const [i, p] of preconditions.entries()) {
-      const verdict = check(rt, p);
+      const verdict = check(rt, p, i);
       if (verdict.ok) continue;
       if (p.failPipeline === false) {
         warnings.push(verdict.message);

@@ -12,7 +12,7 @@ import { validatePipelineConfig } from '../../../contract/pipelines.ts';
 import { listExecutions } from '../../routes/execution-views.ts';
 import { reconcile } from '../admission.ts';
 import { createExecutionStatements } from '../create-execution.ts';
-import { processMessage } from '../engine.ts';
+import { processBatch, processMessage, type EngineDeps } from '../engine.ts';
 import type { Message } from '../messages.ts';
 import { resolveParameters, type ParameterConfig } from '../parameters.ts';
 import type { Ports } from '../ports.ts';
@@ -35,6 +35,13 @@ export interface Traced {
 }
 
 export class Harness {
+  /**
+   * How new harnesses drain the queue. 0: one message per D1 commit (`processMessage`), so
+   * `trace` can tell which message changed what. > 0: as the runner does, the due messages of one
+   * execution and what they send, up to this many handlers per commit (`processBatch`).
+   */
+  static defaultBatchSteps = 0;
+  readonly batchSteps: number;
   now = Date.UTC(2026, 10, 26, 12, 0, 0);
   readonly app = unique('h');
   readonly handled: Message[] = [];
@@ -42,12 +49,18 @@ export class Harness {
   readonly traced: Traced[] = [];
   /** Snapshot rows around every message to tell which ones changed anything (slower). */
   trace = false;
+  /** Messages a handler sends that match are lost, as a crash or a failed delivery could lose them. */
+  lose: ((message: Message) => boolean) | null = null;
   /** Engine log events, as `processMessage` reports them. */
   readonly logs: { event: string; fields: Record<string, unknown> }[] = [];
   private queue: Queued[] = [];
   private seq = 0;
   fetch: typeof fetch = async () => new Response('no fetch in this test', { status: 599 });
   readonly db = database(env.DB);
+
+  constructor(opts: { batchSteps?: number } = {}) {
+    this.batchSteps = opts.batchSteps ?? Harness.defaultBatchSteps;
+  }
 
   readonly ports: Ports = {
     send: async (_id, messages) => this.enqueue(messages),
@@ -128,24 +141,43 @@ export class Harness {
     }
   }
 
+  private deps(): EngineDeps {
+    return { env: env as never, ports: this.ports, fetch: (i, init) => this.fetch(i, init), log: (event, fields) => void this.logs.push({ event, fields }) };
+  }
+
+  private push(message: Message, atMs: number): void {
+    if (!this.lose?.(message)) this.queue.push({ message, atMs, seq: this.seq++ });
+  }
+
   /** Handles every message due now, in order, including those they send. */
   async run(limit = 5000): Promise<void> {
     for (let i = 0; i < limit; i++) {
       this.queue.sort((a, b) => a.atMs - b.atMs || a.seq - b.seq);
       const next = this.queue[0];
       if (!next || next.atMs > this.now) return;
+      if (this.batchSteps > 0) {
+        await this.runBatch(next.message.executionId);
+        continue;
+      }
       this.queue.shift();
       this.handled.push(next.message);
       const before = this.trace ? await this.rows(next.message.executionId) : '';
-      const emitted = await processMessage(
-        { env: env as never, ports: this.ports, fetch: (i, init) => this.fetch(i, init), log: (event, fields) => void this.logs.push({ event, fields }) },
-        next.message,
-        this.now,
-      );
+      const emitted = await processMessage(this.deps(), next.message, this.now);
       if (this.trace) this.traced.push({ message: next.message, changed: (await this.rows(next.message.executionId)) !== before });
-      for (const e of emitted) this.queue.push({ message: e.message, atMs: e.atMs, seq: this.seq++ });
+      for (const e of emitted) this.push(e.message, e.atMs);
     }
     throw new Error('engine did not settle');
+  }
+
+  /** What one drain of the execution's runner does: its due messages and their chains, one commit. */
+  private async runBatch(executionId: string): Promise<void> {
+    const due = this.queue.filter((q) => q.atMs <= this.now && q.message.executionId === executionId);
+    const result = await processBatch(this.deps(), due.map((q) => q.message), this.now, this.batchSteps);
+    const done = new Set(due.slice(0, result.handled));
+    this.queue = this.queue.filter((q) => !done.has(q));
+    for (const q of done) this.handled.push(q.message);
+    for (const m of result.due) this.push(m, this.now);
+    for (const e of result.timed) this.push(e.message, e.atMs);
   }
 
   /** Moves the clock forward and runs what became due, step by step so timed messages keep order. */

@@ -1,3 +1,4 @@
+import { untrack } from 'svelte';
 import { messageOf, type Pipeline } from '$lib/api.ts';
 import { isActive, type ExecutionSummary, type StatusFilter } from '$lib/executions.ts';
 import { fetchRuns, FIRST_PAGE, NEXT_PAGE, type Runs } from './runs.ts';
@@ -101,7 +102,8 @@ export class ExecutionBoard {
     const visibility = () => (document.hidden ? clearTimeout(timer) : void tick());
     document.addEventListener('visibilitychange', visibility);
     this.#wake = schedule;
-    schedule();
+    // Run from an effect: reading `anyActive` here must not make the effect restart the polling.
+    untrack(schedule);
     return () => {
       stopped = true;
       this.#wake = null;

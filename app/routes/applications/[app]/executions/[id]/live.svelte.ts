@@ -14,9 +14,12 @@ export class LiveExecution {
   #execution = $state.raw<ExecutionDetail>(undefined as unknown as ExecutionDetail);
   #state = $state<LiveState>('connecting');
   #lastEventId = -1;
+  /** Plain, not state: `connect()` runs in an effect that must not re-run on every event. */
+  readonly #id: string;
 
   constructor(initial: ExecutionDetail) {
     this.#execution = initial;
+    this.#id = initial.id;
   }
 
   get execution(): ExecutionDetail {
@@ -33,7 +36,7 @@ export class LiveExecution {
     let attempt = 0;
     let closed = false;
     const open = () => {
-      source = new EventSource(`/api/v1/executions/${encodeURIComponent(this.#execution.id)}/events`);
+      source = new EventSource(`/api/v1/executions/${encodeURIComponent(this.#id)}/events`);
       source.onopen = () => {
         attempt = 0;
         this.#state = 'live';
@@ -66,6 +69,6 @@ export class LiveExecution {
 
   /** Asks the edge for the execution now (after a control while the stream is down, say). */
   async refresh(): Promise<void> {
-    this.#execution = await call(api.executions[':id'].$get({ param: { id: this.#execution.id } }));
+    this.#execution = await call(api.executions[':id'].$get({ param: { id: this.#id } }));
   }
 }

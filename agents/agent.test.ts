@@ -2,9 +2,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FatalError, heartbeatLoop, obtainIdentity, retryDelayMs, type AgentDeps } from './agent.ts';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { InventoryReport, LeasedTask } from '../contract/operations.ts';
+import { FatalError, heartbeatLoop, obtainIdentity, retryDelayMs, runAgent, type AgentDeps, type RunDeps } from './agent.ts';
 import type { AgentOptions } from './args.ts';
-import { AgentApiError, type AgentRegistered, type HeartbeatAck } from './client.ts';
+import { AgentApiError, type AgentRegistered, type HeartbeatAck, type TaskCompletionBody } from './client.ts';
+import type { Provider } from './providers/provider.ts';
 import { readState, type AgentState } from './state.ts';
 
 type Outcome<T> = T | AgentApiError;
@@ -196,3 +199,74 @@ describe('heartbeatLoop', () => {
     expect(h.calls.heartbeat).toEqual([]);
   });
 });
+
+describe('runAgent', () => {
+  const state: AgentState = {
+    ...saved,
+    agentId: 'agent-1',
+    credential: 'gna_secret',
+    accounts: [...local, { name: 'edge', provider: 'local', locations: ['local'] }, { name: 'k8s', provider: 'kubernetes', locations: ['eu'] }],
+  };
+
+  /** An agent against a scripted edge: polls hand out `tasks` once, then wait until stopped. */
+  function world(opts: { heartbeat?: () => Promise<HeartbeatAck>; tasks?: LeasedTask[] } = {}) {
+    const stop = new AbortController();
+    const lines: string[] = [];
+    const reports: InventoryReport[] = [];
+    const completions: { id: string; body: TaskCompletionBody }[] = [];
+    let closed = 0;
+    const tasks = [...(opts.tasks ?? [])];
+    const provider = {
+      type: 'local',
+      inventory: async (account: string) => ({ account, serverGroups: [], loadBalancers: [] }),
+      onChange: () => undefined,
+      destroyServerGroup: async (_: unknown, log: (l: string) => void) => log('destroyed'),
+      close: async () => void closed++,
+    } as unknown as Provider;
+    const deps: RunDeps = {
+      connect: () => ({
+        register: async () => registered,
+        heartbeat: opts.heartbeat ?? (async () => ack),
+        pollTasks: async (_c, _b, signal) => {
+          if (tasks.length) return tasks.splice(0);
+          await delay(50, undefined, { signal }).catch(() => undefined);
+          return [];
+        },
+        heartbeatTask: async () => ({ leaseExpiresAt: 0 }),
+        completeTask: async (_c, id, body) => (completions.push({ id, body }), { status: body.ok ? 'SUCCEEDED' : 'FAILED' }),
+        reportInventory: async (_c, report) => (reports.push(report), { account: report.account, serverGroups: 0, instances: 0 }),
+      }),
+      openProviders: async (accounts) => new Map(accounts.filter((a) => a.provider === 'local').map((a) => [a.name, provider])),
+      log: (line) => lines.push(line),
+      sleep: async (ms, signal) => void (await delay(ms, undefined, { signal }).catch(() => undefined)),
+      random: () => 0.5,
+      now: () => new Date(),
+      version: '9.9.9',
+      hostname: 'box',
+    };
+    return { deps, stop, lines, reports, completions, closed: () => closed };
+  }
+
+  it('heartbeats, reports each account with a provider, runs tasks, and closes providers once when stopped', async () => {
+    const task: LeasedTask = {
+      id: 'task-1', operation: 'destroyServerGroup', account: 'local', payload: { account: 'local', location: 'local', serverGroupName: 'hello-v001' },
+      attempt: 1, leaseExpiresAt: 0, idempotencyKey: 'key-1',
+    };
+    const w = world({ tasks: [task] });
+    const running = runAgent(state, 'agent.json', w.deps, w.stop.signal);
+    while (w.completions.length === 0 || w.reports.length < 2) await delay(5);
+    w.stop.abort();
+    await running;
+    expect(w.lines[0]).toBe('online; heartbeat every 15s');
+    expect(w.reports.map((r) => r.account).sort()).toEqual(['edge', 'local']);
+    expect(w.completions).toEqual([{ id: 'task-1', body: { idempotencyKey: 'key-1', ok: true, result: { serverGroup: null, details: {} }, logs: ['destroyed'] } }]);
+    expect(w.closed()).toBe(1);
+  });
+
+  it('stops the task loop and closes providers when the credential is refused', async () => {
+    const w = world({ heartbeat: async () => Promise.reject(new AgentApiError('refused', 'unknown agent credential', 401, 'unauthorized')) });
+    await expect(runAgent(state, 'agent.json', w.deps, w.stop.signal)).rejects.toThrow(FatalError);
+    expect(w.closed()).toBe(1);
+  });
+});
+

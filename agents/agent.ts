@@ -3,7 +3,11 @@ import { access, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_ACCOUNTS, nameFromHost, type AgentAccount, type AgentOptions } from './args.ts';
 import { AgentApiError, type AgentClient } from './client.ts';
+import { startInventoryReporter, type InventoryOptions, type Timers } from './inventory.ts';
+import type { Provider } from './providers/provider.ts';
+import { retryDelayMs, seconds } from './retry.ts';
 import { writeState, type AgentState } from './state.ts';
+import { TaskWorker, type WorkerOptions } from './worker.ts';
 
 /** Ends the agent: the CLI prints the message as one line and exits 1. */
 export class FatalError extends Error {}
@@ -21,17 +25,7 @@ export interface AgentDeps {
   hostname: string;
 }
 
-const RETRY_BASE_MS = 1_000;
-const RETRY_CAP_MS = 30_000;
-
-/**
- * How long to wait before retry number `attempt` (0-based): doubling from 1s up to 30s, with
- * the upper half jittered so agents cut off together do not return together.
- */
-export function retryDelayMs(attempt: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** Math.min(attempt, 30));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-}
+export { retryDelayMs } from './retry.ts';
 
 /**
  * The agent's identity: the saved one, or a new one got by registering with the install token
@@ -124,6 +118,48 @@ export async function heartbeatLoop(state: AgentState, stateFile: string, deps: 
   }
 }
 
+/** What running a registered agent needs beyond its lifecycle: the whole protocol, and providers. */
+export interface RunDeps extends AgentDeps {
+  connect: (server: string) => Pick<AgentClient, 'register' | 'heartbeat' | 'pollTasks' | 'heartbeatTask' | 'completeTask' | 'reportInventory'>;
+  /** Opens the providers of the accounts, by account name; an account without one is left out. */
+  openProviders: (accounts: readonly AgentAccount[]) => Promise<Map<string, Provider>>;
+  worker?: Partial<WorkerOptions>;
+  inventory?: Partial<InventoryOptions> & { timers?: Timers };
+}
+
+/**
+ * Runs a registered agent until `signal` is aborted or something fatal happens: heartbeats, the
+ * task loop and inventory reports. On stop, running tasks finish and report before providers close.
+ */
+export async function runAgent(state: AgentState, stateFile: string, deps: RunDeps, signal: AbortSignal): Promise<void> {
+  const client = deps.connect(state.server);
+  const providers = await deps.openProviders(state.accounts);
+  const stop = new AbortController();
+  const onStop = () => stop.abort();
+  signal.addEventListener('abort', onStop, { once: true });
+  if (signal.aborted) stop.abort();
+  const credential = state.credential;
+  const worker = new TaskWorker(
+    { client, credential, providerFor: (account) => providers.get(account), log: deps.log, sleep: deps.sleep, random: deps.random, now: () => deps.now().getTime() },
+    deps.worker,
+  );
+  const { timers, ...inventoryOptions } = deps.inventory ?? {};
+  const reporter = startInventoryReporter(providers, { send: (report) => client.reportInventory(credential, report), log: deps.log, ...(timers ? { timers } : {}) }, inventoryOptions);
+  // The first loop to fail stops the other; both end before the providers close.
+  const loops = [heartbeatLoop(state, stateFile, deps, stop.signal), worker.run(stop.signal)].map((loop) =>
+    loop.catch((err: unknown) => {
+      stop.abort();
+      throw err;
+    }),
+  );
+  const settled = await Promise.allSettled(loops);
+  signal.removeEventListener('abort', onStop);
+  await reporter.stop();
+  await Promise.all([...new Set(providers.values())].map((p) => p.close()));
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
 async function assertWritableDir(dir: string): Promise<void> {
   try {
     await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -137,5 +173,3 @@ async function assertWritableDir(dir: string): Promise<void> {
 function describeAccounts(accounts: readonly AgentAccount[]): string {
   return `accounts: ${accounts.map((a) => `${a.name} (${a.provider}: ${a.locations.join(', ')})`).join('; ') || 'none'}`;
 }
-
-const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`;

@@ -27,7 +27,9 @@ export class UsageError extends Error {}
 export const USAGE = `Usage: gennaker-agent --server URL --token INSTALL_TOKEN [options]
 
 Registers with a Gennaker edge on first start (trading the one-time install token for its own
-credential, kept in the state file), then heartbeats. Later starts need only --state.
+credential, kept in the state file), then heartbeats, runs the tasks the edge queues for its
+accounts and reports their inventory. Later starts need only --state. The local provider keeps
+its state in a local/ folder beside the state file.
 
 Options:
   --server URL        the Gennaker edge, e.g. https://gennaker.example.com   [$GENNAKER_SERVER]

@@ -1,12 +1,15 @@
 #!/usr/bin/env node
-// gennaker-agent: registers with a Gennaker edge once, then heartbeats (and, from issue 4, does
-// the deploy work of its accounts' providers). Node runs this TypeScript directly.
+// gennaker-agent: registers with a Gennaker edge once, then heartbeats, runs the tasks the edge
+// queues for its accounts, and reports their inventory. Node runs this TypeScript directly.
 import os from 'node:os';
+import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import pkg from '../package.json' with { type: 'json' };
-import { FatalError, heartbeatLoop, obtainIdentity, type AgentDeps } from './agent.ts';
-import { parseAgentArgs, USAGE, UsageError } from './args.ts';
+import { FatalError, obtainIdentity, runAgent, type RunDeps } from './agent.ts';
+import { parseAgentArgs, USAGE, UsageError, type AgentAccount } from './args.ts';
 import { AgentClient } from './client.ts';
+import { createLocalProvider } from './providers/local/index.ts';
+import type { Provider } from './providers/provider.ts';
 import { readState, StateFileError } from './state.ts';
 
 const log = (line: string) => process.stdout.write(`${line}\n`);
@@ -15,6 +18,24 @@ const fail = (line: string) => process.stderr.write(`gennaker-agent: ${line}\n`)
 /** Waits `ms`, returning early (not throwing) when the agent is told to stop. */
 async function sleep(ms: number, signal: AbortSignal): Promise<void> {
   await delay(ms, undefined, { signal }).catch(() => undefined);
+}
+
+/**
+ * The providers for the accounts: one local provider (state beside the agent's state file) for
+ * every `local` account; other providers are not in this agent yet, so their tasks fail, saying so.
+ */
+async function openProviders(accounts: readonly AgentAccount[], stateFile: string): Promise<Map<string, Provider>> {
+  const providers = new Map<string, Provider>();
+  let local: Provider | undefined;
+  for (const account of accounts) {
+    if (account.provider === 'local') {
+      local ??= await createLocalProvider({ stateDir: path.join(path.dirname(stateFile), 'local'), log });
+      providers.set(account.name, local);
+    } else {
+      log(`account ${account.name}: provider ${account.provider} is not available in this agent; its tasks will fail`);
+    }
+  }
+  return providers;
 }
 
 /** Runs the agent; resolves to the process exit code. */
@@ -43,8 +64,9 @@ async function main(argv: string[]): Promise<number> {
 
   try {
     const saved = await readState(options.stateFile);
-    const deps: AgentDeps = {
+    const deps: RunDeps = {
       connect: (server) => new AgentClient(server),
+      openProviders: (accounts) => openProviders(accounts, options.stateFile),
       log,
       sleep,
       random: Math.random,
@@ -54,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
     };
     log(`gennaker-agent ${pkg.version} starting (state file ${options.stateFile})`);
     const state = await obtainIdentity(options, saved, deps, stop.signal);
-    if (state) await heartbeatLoop(state, options.stateFile, deps, stop.signal);
+    if (state) await runAgent(state, options.stateFile, deps, stop.signal);
     log('stopped');
     return 0;
   } catch (err) {

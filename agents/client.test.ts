@@ -78,4 +78,50 @@ describe('AgentClient', () => {
     const err = await failure(new AgentClient(url).heartbeat('gna_c', '1'));
     expect(err).toMatchObject({ kind: 'network', retryable: true, message: 'no answer to POST /heartbeat: ECONNREFUSED' });
   });
+
+  describe('task protocol', () => {
+    const leased = { id: 't1', operation: 'destroyServerGroup', account: 'local', payload: { account: 'local' }, attempt: 1, leaseExpiresAt: 5, idempotencyKey: 'k1' };
+
+    it('polls with the credential, the wait and how many tasks it can take, and validates the tasks', async () => {
+      const { url, seen } = await edge(json(200, { tasks: [leased] }));
+      expect(await new AgentClient(url).pollTasks('gna_c', { waitMs: 100, maxTasks: 3 })).toEqual([leased]);
+      expect(seen[0]).toMatchObject({ url: '/api/agent/v1/tasks/poll', auth: 'Bearer gna_c', body: { waitMs: 100, maxTasks: 3 } });
+    });
+
+    it('a poll answer with an unknown operation is a protocol error', async () => {
+      const { url } = await edge(json(200, { tasks: [{ ...leased, operation: 'explode' }] }));
+      expect(await failure(new AgentClient(url).pollTasks('gna_c', { waitMs: 0 }))).toMatchObject({ kind: 'protocol' });
+    });
+
+    it('abandons a poll when the agent stops', async () => {
+      const { url } = await edge(() => undefined);
+      const stop = new AbortController();
+      const pending = new AgentClient(url).pollTasks('gna_c', { waitMs: 25_000 }, stop.signal);
+      setTimeout(() => stop.abort(), 20);
+      expect(await failure(pending)).toMatchObject({ kind: 'network', message: 'no answer to POST /tasks/poll: aborted' });
+      server!.closeAllConnections();
+    });
+
+    it('heartbeats and completes a task by id, and reports inventory', async () => {
+      const { url, seen } = await edge((req, res) => {
+        const body = req.url!.endsWith('/heartbeat') ? { leaseExpiresAt: 42 } : req.url!.endsWith('/complete') ? { status: 'FAILED' } : { account: 'local', serverGroups: 0, instances: 0 };
+        res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+      });
+      const client = new AgentClient(url);
+      expect(await client.heartbeatTask('gna_c', 't/1', ['a'])).toEqual({ leaseExpiresAt: 42 });
+      expect(await client.completeTask('gna_c', 't1', { idempotencyKey: 'k1', ok: false, error: 'boom' })).toEqual({ status: 'FAILED' });
+      expect(await client.reportInventory('gna_c', { account: 'local', serverGroups: [], loadBalancers: [] })).toEqual({ account: 'local', serverGroups: 0, instances: 0 });
+      expect(seen.map((s) => [s.url, s.auth, s.body])).toEqual([
+        ['/api/agent/v1/tasks/t%2F1/heartbeat', 'Bearer gna_c', { logs: ['a'] }],
+        ['/api/agent/v1/tasks/t1/complete', 'Bearer gna_c', { idempotencyKey: 'k1', ok: false, error: 'boom' }],
+        ['/api/agent/v1/inventory', 'Bearer gna_c', { account: 'local', serverGroups: [], loadBalancers: [] }],
+      ]);
+    });
+
+    it("a 409 on completion carries the edge's message and is not retryable", async () => {
+      const { url } = await edge(json(409, { error: { code: 'conflict', message: 'task t1 is already complete (SUCCEEDED); nothing was recorded', requestId: 'r' } }));
+      const err = await failure(new AgentClient(url).completeTask('gna_c', 't1', { idempotencyKey: 'k1', ok: true }));
+      expect(err).toMatchObject({ kind: 'refused', status: 409, code: 'conflict', retryable: false });
+    });
+  });
 });

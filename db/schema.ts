@@ -193,6 +193,8 @@ export const tasks = sqliteTable(
     index('tasks_account_status').on(t.account, t.status, t.createdAt),
     index('tasks_lease').on(t.status, t.leaseExpiresAt),
     index('tasks_execution').on(t.executionId),
+    // A stage's tasks are canceled by stage id (`cancelTasksOf`).
+    index('tasks_stage').on(t.stageId),
   ],
 );
 
@@ -254,6 +256,20 @@ export const serverGroups = sqliteTable(
     uniqueIndex('server_groups_identity').on(t.account, t.location, t.name),
     index('server_groups_app_cluster').on(t.application, t.cluster),
   ],
+);
+
+/** Load balancers as agents report them: where clients reach a cluster. */
+export const loadBalancers = sqliteTable(
+  'load_balancers',
+  {
+    account: text('account').notNull(),
+    location: text('location').notNull(),
+    name: text('name').notNull(),
+    address: text('address'),
+    serverGroups: json<string[]>('server_groups').notNull().default(sql`'[]'`),
+    reportedAt: ms('reported_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.account, t.location, t.name] })],
 );
 
 export const instanceHealth = ['Up', 'Down', 'OutOfService', 'Starting', 'Unknown', 'Draining'] as const;

@@ -46,7 +46,7 @@ describe('the API as a whole', () => {
   it('publishes the agent protocol separately', async () => {
     const res = await SELF.fetch(`${BASE}/api/agent/v1/openapi.json`);
     const doc = (await res.json()) as { paths: Record<string, unknown> };
-    expect(Object.keys(doc.paths).sort()).toEqual(['/heartbeat', '/register']);
+    expect(Object.keys(doc.paths).sort()).toEqual(['/heartbeat', '/inventory', '/register', '/tasks/poll', '/tasks/{id}/complete', '/tasks/{id}/heartbeat']);
   });
 
   it('answers an unknown /api route with 404 in the error shape, with a request id', async () => {

@@ -12,7 +12,9 @@ import { applicationRoutes } from './routes/applications.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { auth } from './routes/auth.ts';
 import { bootstrap } from './routes/bootstrap.ts';
+import { clusterRoutes } from './routes/clusters.ts';
 import { diagnostics } from './routes/diagnostics.ts';
+import { serverGroupActions } from './routes/server-group-actions.ts';
 import { executionRoutes } from './routes/executions.ts';
 import { health } from './routes/health.ts';
 import { pipelineRoutes } from './routes/pipelines.ts';
@@ -54,6 +56,8 @@ const routes = v1
   .route('/', userRoutes)
   .route('/', auditRoutes)
   .route('/', agentRoutes)
+  .route('/', clusterRoutes)
+  .route('/', serverGroupActions)
   .route('/', diagnostics);
 v1.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
 v1.doc31('/openapi.json', {

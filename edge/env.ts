@@ -1,6 +1,7 @@
 import type { Principal } from './auth/principal.ts';
 import type { ExecutionRunner } from './engine/execution-runner.ts';
 import type { PipelineAdmission } from './engine/pipeline-admission.ts';
+import type { TaskDoorbell } from './tasks/doorbell.ts';
 
 /** Bindings from wrangler.toml and secrets. */
 export interface Env {
@@ -10,6 +11,8 @@ export interface Env {
   EXECUTIONS: DurableObjectNamespace<ExecutionRunner>;
   /** One admission object per pipeline (keyed by pipeline id). */
   PIPELINES: DurableObjectNamespace<PipelineAdmission>;
+  /** One doorbell per agent (keyed by agent id): wakes its waiting task polls. */
+  TASK_DOORBELLS: DurableObjectNamespace<TaskDoorbell>;
   /** Enables `POST /api/v1/bootstrap` (first admin and a fresh admin token) for whoever holds it. */
   GENNAKER_BOOTSTRAP_SECRET?: string;
 }

@@ -3,6 +3,7 @@ import type { Env } from './env.ts';
 
 export { ExecutionRunner } from './engine/execution-runner.ts';
 export { PipelineAdmission } from './engine/pipeline-admission.ts';
+export { TaskDoorbell } from './tasks/doorbell.ts';
 
 export default {
   fetch: app.fetch,

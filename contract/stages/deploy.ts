@@ -18,6 +18,7 @@ const serverGroupSpec = z.strictObject({
   delayBeforeScaleDownSec: z.number().int().min(0).optional(),
   targetPercentages: z.array(z.number().int().min(1).max(100)).max(20).optional(),
   healthCheckTimeoutSec: z.number().int().positive().optional(),
+  healthCheckPath: z.string().max(500).optional(),
 });
 
 export const deploy = defineStage({

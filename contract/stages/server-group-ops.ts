@@ -3,7 +3,12 @@ import { capacity, clusterTarget, defineStage, numberOr } from './common.ts';
 
 /** Which server group of a cluster an operation aims at, as in Spinnaker's target selectors. */
 const target = z.enum(['current_asg_dynamic', 'ancestor_asg_dynamic', 'oldest_asg_dynamic']);
-const serverGroupOp = { ...clusterTarget, target: target.default('current_asg_dynamic') };
+const serverGroupOp = {
+  ...clusterTarget,
+  target: target.default('current_asg_dynamic'),
+  /** An exact server group; when set, `target` is not used (ad-hoc actions name the group). */
+  serverGroupName: z.string().min(1).max(200).optional(),
+};
 
 export const enableServerGroup = defineStage({
   type: 'enableServerGroup',

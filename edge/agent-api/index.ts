@@ -1,27 +1,14 @@
 import { createRoute } from '@hono/zod-openapi';
 import { eq, inArray } from 'drizzle-orm';
-import { createMiddleware } from 'hono/factory';
 import { agentHeartbeat, agentHeartbeatAck, agentRegister, agentRegistered, HEARTBEAT_INTERVAL_SEC } from '../../contract/agents.ts';
 import { accounts, agentInstallTokens, agents } from '../../db/schema.ts';
-import { parseSecret, secretMatches, mintSecret } from '../auth/secrets.ts';
-import type { AppEnv } from '../env.ts';
+import { mintSecret, parseSecret, secretMatches } from '../auth/secrets.ts';
 import { conflict, unauthorized } from '../errors.ts';
 import { database } from '../lib/db.ts';
 import { jsonBody, jsonResponse, router } from '../lib/router.ts';
-
-type AgentEnv = AppEnv & { Variables: { agentId: string } };
-
-/** Agents authenticate with the credential they got at registration: `Bearer gna_…`. */
-const agentAuth = createMiddleware<AgentEnv>(async (c, next) => {
-  const m = /^Bearer\s+(\S+)$/i.exec(c.req.header('Authorization') ?? '');
-  const parsed = m ? parseSecret('gna', m[1]!) : null;
-  if (!parsed) throw unauthorized('agent credential required: "Authorization: Bearer gna_…"');
-  const row = await database(c.env.DB).select().from(agents).where(eq(agents.id, parsed.id)).get();
-  if (!row || !(await secretMatches(parsed.secret, row.secretHash))) throw unauthorized('unknown agent credential');
-  if (row.revokedAt !== null) throw unauthorized(`agent "${row.name}" was revoked`);
-  c.set('agentId', row.id);
-  await next();
-});
+import { agentAuth, type AgentEnv } from './auth.ts';
+import { inventoryApi } from './inventory.ts';
+import { taskApi } from './tasks.ts';
 
 const register = createRoute({
   method: 'post', path: '/register', tags: ['agent protocol'],
@@ -83,4 +70,6 @@ export const agentApi = router<AgentEnv>()
     const now = Date.now();
     await database(c.env.DB).update(agents).set({ lastSeenAt: now, version }).where(eq(agents.id, c.get('agentId'))).run();
     return c.json({ ok: true as const, serverTime: new Date(now).toISOString(), heartbeatIntervalSec: HEARTBEAT_INTERVAL_SEC }, 200);
-  });
+  })
+  .route('/', taskApi)
+  .route('/', inventoryApi);

@@ -55,3 +55,42 @@ export function createExecutionStatements(
     ),
   ];
 }
+
+/**
+ * The statements for an ad-hoc operation (a one-click rollback, a resize from the clusters view):
+ * an execution of one stage with no pipeline behind it, RUNNING from the start (no admission: it
+ * belongs to no pipeline's concurrency rules).
+ */
+export function adhocExecutionStatements(
+  d1: D1Database,
+  opts: { id: string; application: string; name: string; stage: Record<string, unknown>; trigger: TriggerInfo; now: number },
+) {
+  const db = database(d1);
+  const config = { name: opts.name, stages: [opts.stage], limitConcurrent: false };
+  return [
+    db.insert(executions).values({
+      id: opts.id,
+      application: opts.application,
+      pipelineId: null,
+      pipelineVersion: null,
+      name: opts.name,
+      status: 'RUNNING',
+      config,
+      trigger: opts.trigger,
+      parameters: {},
+      createdAt: opts.now,
+      updatedAt: opts.now,
+    }),
+    db.insert(stages).values({
+      id: `${opts.id}:${String(opts.stage.refId)}`,
+      executionId: opts.id,
+      refId: String(opts.stage.refId),
+      type: String(opts.stage.type),
+      name: String(opts.stage.name),
+      status: 'NOT_STARTED',
+      requisiteStageRefIds: [],
+      context: Object.fromEntries(Object.entries(opts.stage).filter(([k]) => !engineKeys.has(k))),
+      updatedAt: opts.now,
+    }),
+  ];
+}

@@ -274,12 +274,22 @@ describe('optional stages (stageEnabled)', () => {
 describe('stage types', () => {
   it('a stage type the edge cannot run yet (agent work) fails with an internal error naming the type', async () => {
     const h = new Harness();
-    const id = await h.start(await h.pipeline({ name: 'agent', stages: [stage('1', 'enableServerGroup', { account: 'prod', location: 'eu', cluster: 'web' })] }));
+    const id = await h.start(await h.pipeline({ name: 'agent', stages: [stage('1', 'runJob', { account: 'prod', location: 'eu', command: 'true' })] }));
     await h.run();
     const s = await h.stage(id, '1');
     expect(s.status).toBe('TERMINAL');
     expect(s.error).toMatchObject({ kind: 'internal' });
-    expect(s.error!.message).toContain('"enableServerGroup"');
+    expect(s.error!.message).toContain('"runJob"');
+  });
+
+  it('a server-group stage aimed at a cluster with no server groups fails with a user error before any task is queued', async () => {
+    const h = new Harness();
+    const id = await h.start(await h.pipeline({ name: 'agent', stages: [stage('1', 'enableServerGroup', { account: 'prod', location: 'eu', cluster: 'web' })] }));
+    await h.run();
+    const s = await h.stage(id, '1');
+    expect(s.status).toBe('TERMINAL');
+    expect(s.error).toMatchObject({ kind: 'user', field: 'target' });
+    expect(s.error!.message).toContain('no');
   });
 });
 

@@ -12,6 +12,7 @@ import type { Ports } from './ports.ts';
 import { scopeFor } from './scope.ts';
 import { behaviourOf } from './stages/index.ts';
 import { Changes, loadExecution } from './store.ts';
+import { agentPort, inventoryPort } from './agent-ports-d1.ts';
 import type { StageRuntime, StageState } from './types.ts';
 
 export interface Emitted {
@@ -115,5 +116,7 @@ function runtime(hx: HandlerContext, deps: EngineDeps, stage: StageState): Stage
     cancelChild: (id, reason) => deps.ports.cancel(id, `pipeline:${execution.id}`, reason),
     childStatus: (id) => deps.ports.childStatus(id),
     evaluate: (expression) => evaluateExpression(expression, scopeFor(hx, stage)),
+    agent: agentPort(deps.env, execution.id, stage.id, hx.now),
+    inventory: inventoryPort(deps.env),
   };
 }

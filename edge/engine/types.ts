@@ -4,6 +4,7 @@
  * `store.ts`; nothing else in the engine touches rows.
  */
 import type { ExecutionStatus } from '../../db/schema.ts';
+import type { AgentPort, InventoryPort } from './agent-ports.ts';
 
 export type { ExecutionStatus };
 
@@ -121,6 +122,10 @@ export interface StageRuntime {
   cancelChild(executionId: string, reason: string): Promise<void>;
   /** A child execution's status as D1 has it, or null when it does not exist. */
   childStatus(executionId: string): Promise<ExecutionStatus | null>;
+  /** Queues operations for the agent serving an account (agent-run stages). */
+  agent: AgentPort;
+  /** Server groups as agents last reported them, and the traffic guards that protect them. */
+  inventory: InventoryPort;
   /** Evaluates one expression against this execution (`evaluateVariables`, `checkPreconditions`). */
   evaluate(expression: string): { ok: true; value: unknown } | { ok: false; reason: string };
 }

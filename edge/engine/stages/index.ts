@@ -1,13 +1,32 @@
 import type { StageBehaviour } from '../types.ts';
 import { checkPreconditions } from './check-preconditions.ts';
+import { disableCluster, rollbackCluster, scaleDownCluster, shrinkCluster } from './cluster-ops.ts';
+import { deploy } from './deploy.ts';
+import { destroyServerGroup, disableServerGroup, enableServerGroup, resizeServerGroup } from './server-group-ops.ts';
 import { evaluateVariables } from './evaluate-variables.ts';
 import { manualJudgment } from './manual-judgment.ts';
 import { pipeline } from './pipeline.ts';
 import { wait } from './wait.ts';
 import { webhook } from './webhook.ts';
 
-/** Stage types the edge runs itself. Agent-run types (deploy, canary, …) are added with the agent work. */
-const behaviours: readonly StageBehaviour[] = [wait, manualJudgment, checkPreconditions, evaluateVariables, webhook, pipeline];
+/** Every stage type that can run: edge-run ones, and agent-run ones that queue operations for agents. */
+const behaviours: readonly StageBehaviour[] = [
+  wait,
+  manualJudgment,
+  checkPreconditions,
+  evaluateVariables,
+  webhook,
+  pipeline,
+  deploy,
+  enableServerGroup,
+  disableServerGroup,
+  resizeServerGroup,
+  destroyServerGroup,
+  disableCluster,
+  scaleDownCluster,
+  shrinkCluster,
+  rollbackCluster,
+];
 
 const byType = new Map(behaviours.map((b) => [b.type, b]));
 export const behaviourOf = (type: string): StageBehaviour | undefined => byType.get(type);

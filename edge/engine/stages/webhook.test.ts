@@ -58,6 +58,8 @@ function runtime(stage: StageState, fetch: typeof globalThis.fetch, now = NOW): 
     now, execution, stage, stages: [stage], fetch,
     startChild: unused, cancelChild: unused, childStatus: unused,
     evaluate: () => ({ ok: false, reason: 'not used by the webhook stage' }),
+    agent: { enqueue: unused, outcome: unused, cancelQueued: unused },
+    inventory: { cluster: unused, trafficGuards: unused },
   };
 }
 

@@ -1,0 +1,52 @@
+/** One task as the agent runs it: its payload checked, and the provider call it maps to. */
+import { firstIssue } from '../contract/errors.ts';
+import { operations, taskResult, type LeasedTask, type OperationName, type OperationPayload, type TaskResult } from '../contract/operations.ts';
+import type { Provider, TaskLog } from './providers/provider.ts';
+
+/** A task's operation with its payload parsed by that operation's schema. */
+export type ParsedOperation = { [O in OperationName]: { operation: O; payload: OperationPayload<O> } }[OperationName];
+
+/** Parses the task's payload; the error names the field, for a task the agent refuses to run. */
+export function parseOperation(task: LeasedTask): { ok: true; op: ParsedOperation } | { ok: false; error: string } {
+  const schema = operations[task.operation];
+  if (!schema) return { ok: false, error: `this agent does not know operation "${task.operation}"` };
+  const parsed = schema.safeParse(task.payload);
+  if (!parsed.success) {
+    return { ok: false, error: `malformed ${task.operation} payload: ${firstIssue(parsed.error).message}` };
+  }
+  return { ok: true, op: { operation: task.operation, payload: parsed.data } as ParsedOperation };
+}
+
+/** Two tasks with the same key must not run at once: they change the same server group. */
+export const serverGroupKey = (op: ParsedOperation) => `${op.payload.account}/${op.payload.location}/${op.payload.serverGroupName}`;
+
+/** Runs the operation through the provider; the result is checked against the protocol before it is sent. */
+export async function runOperation(provider: Provider, op: ParsedOperation, log: TaskLog): Promise<TaskResult> {
+  const serverGroup = await call(provider, op, log);
+  const checked = taskResult.safeParse({ serverGroup, details: {} });
+  if (!checked.success) {
+    const issue = firstIssue(checked.error);
+    throw new Error(`the ${provider.type} provider reported a server group the edge would refuse (${issue.message})`);
+  }
+  return checked.data;
+}
+
+async function call(provider: Provider, op: ParsedOperation, log: TaskLog) {
+  switch (op.operation) {
+    case 'createServerGroup':
+      return provider.createServerGroup(op.payload, log);
+    case 'resizeServerGroup':
+      return provider.resizeServerGroup(op.payload, log);
+    case 'enableServerGroup':
+      return provider.enableServerGroup(op.payload, log);
+    case 'disableServerGroup':
+      return provider.disableServerGroup(op.payload, log);
+    case 'destroyServerGroup':
+      await provider.destroyServerGroup(op.payload, log);
+      return null;
+    default: {
+      const never: never = op;
+      throw new Error(`unknown operation ${JSON.stringify(never)}`);
+    }
+  }
+}

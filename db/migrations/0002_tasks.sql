@@ -1,0 +1,1 @@
+CREATE INDEX `tasks_stage` ON `tasks` (`stage_id`);

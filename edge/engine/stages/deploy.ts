@@ -1,0 +1,114 @@
+/**
+ * `deploy`: a new server group `app-stack-detail-vNNN` per cluster, then traffic moved by the
+ * strategy (Spinnaker's section 2). A deploy never edits a running group. The agent's create
+ * waits for the new group to be healthy; if it never is, the create fails and nothing after it
+ * runs, so the serving group keeps serving.
+ */
+import { operations } from '../../../contract/operations.ts';
+import { firstIssue } from '../../../contract/errors.ts';
+import { clusterName, nextSequence, serverGroupName } from '../../clusters/naming.ts';
+import type { ServerGroupState } from '../../clusters/types.ts';
+import type { StageBehaviour, StageRuntime, StageStep } from '../types.ts';
+import { planBehaviour, type PlanStep } from './agent-plan.ts';
+import { deployedEarlier } from './targets.ts';
+
+interface ClusterSpec {
+  account: string;
+  location: string;
+  application: string;
+  stack: string;
+  freeFormDetails: string;
+  strategy: 'redblack' | 'highlander' | 'rollingredblack' | 'none';
+  capacity: { min: number; max: number; desired: number };
+  artifact: Record<string, unknown>;
+  loadBalancers: string[];
+  maxRemainingAsgs?: number;
+  scaleDown?: boolean;
+  delayBeforeDisableSec?: number;
+  delayBeforeScaleDownSec?: number;
+  targetPercentages?: number[];
+  healthCheckTimeoutSec?: number;
+  healthCheckPath?: string;
+}
+
+const ref = (spec: ClusterSpec, name: string) => ({ account: spec.account, location: spec.location, serverGroupName: name });
+
+/** The steps that move traffic from `others` (the cluster's groups before this deploy) to `name`. */
+export function strategySteps(spec: ClusterSpec, name: string, cluster: string, others: ServerGroupState[]): PlanStep[] {
+  const guard = (operation: NonNullable<Extract<PlanStep, { kind: 'op' }>['guard']>['operation']) => ({ account: spec.account, location: spec.location, cluster, operation });
+  const disable = (g: ServerGroupState): PlanStep => ({ kind: 'op', label: `disable ${g.name}`, operation: 'disableServerGroup', payload: ref(spec, g.name), guard: guard({ kind: 'disable', serverGroups: [g.name] }) });
+  const destroy = (g: ServerGroupState): PlanStep => ({ kind: 'op', label: `destroy ${g.name}`, operation: 'destroyServerGroup', payload: ref(spec, g.name), guard: guard({ kind: 'destroy', serverGroups: [g.name] }) });
+  const newestFirst = [...others].sort((a, b) => b.createdAt - a.createdAt);
+  switch (spec.strategy) {
+    case 'none':
+      return [];
+    case 'highlander':
+      return newestFirst.map(destroy);
+    case 'redblack':
+    case 'rollingredblack': {
+      const steps: PlanStep[] = [];
+      if (spec.strategy === 'rollingredblack') {
+        const pcts = [...(spec.targetPercentages ?? [100])].filter((p) => p < 100);
+        for (const p of pcts.slice(1).concat(100)) {
+          const desired = Math.ceil((spec.capacity.desired * p) / 100);
+          steps.push({ kind: 'op', label: `resize ${name} to ${p}%`, operation: 'resizeServerGroup', payload: { ...ref(spec, name), capacity: { ...spec.capacity, min: Math.min(spec.capacity.min, desired), desired } } });
+        }
+      }
+      if (spec.delayBeforeDisableSec) steps.push({ kind: 'delay', label: `wait ${spec.delayBeforeDisableSec}s before disabling`, seconds: spec.delayBeforeDisableSec });
+      steps.push(...newestFirst.filter((g) => !g.disabled).map(disable));
+      if (spec.scaleDown) {
+        if (spec.delayBeforeScaleDownSec) steps.push({ kind: 'delay', label: `wait ${spec.delayBeforeScaleDownSec}s before scaling down`, seconds: spec.delayBeforeScaleDownSec });
+        for (const g of newestFirst) {
+          steps.push({ kind: 'op', label: `scale down ${g.name}`, operation: 'resizeServerGroup', payload: { ...ref(spec, g.name), capacity: { min: 0, max: g.capacity.max, desired: 0 }, waitForHealthy: false }, guard: guard({ kind: 'resize', serverGroup: g.name, desired: 0 }) });
+        }
+      }
+      // maxRemainingAsgs counts the new group: keep the newest (max - 1) of the others.
+      if (spec.maxRemainingAsgs && spec.maxRemainingAsgs > 0) steps.push(...newestFirst.slice(spec.maxRemainingAsgs - 1).map(destroy));
+      return steps;
+    }
+    default: {
+      const never: never = spec.strategy;
+      throw new Error(`unknown strategy ${String(never)}`);
+    }
+  }
+}
+
+async function plan(rt: StageRuntime): Promise<PlanStep[] | StageStep> {
+  const specs = (rt.stage.context.clusters ?? []) as ClusterSpec[];
+  const steps: PlanStep[] = [];
+  const exclude = deployedEarlier(rt);
+  for (const [i, spec] of specs.entries()) {
+    const cluster = clusterName({ app: spec.application, stack: spec.stack, detail: spec.freeFormDetails });
+    const groups = await rt.inventory.cluster(spec.account, spec.location, cluster);
+    let sequence: number;
+    try {
+      sequence = nextSequence(groups);
+    } catch (err) {
+      return { status: 'FAILED', error: { kind: 'user', message: (err as Error).message, field: `clusters[${i}]` } };
+    }
+    const moniker = { app: spec.application, stack: spec.stack, detail: spec.freeFormDetails, cluster, sequence };
+    const name = serverGroupName(moniker, sequence);
+    const first = spec.strategy === 'rollingredblack' ? (spec.targetPercentages ?? []).find((p) => p < 100) : undefined;
+    const desired = first ? Math.ceil((spec.capacity.desired * first) / 100) : spec.capacity.desired;
+    const payload = {
+      ...ref(spec, name),
+      moniker,
+      capacity: { ...spec.capacity, min: Math.min(spec.capacity.min, desired), desired },
+      artifact: spec.artifact,
+      loadBalancers: spec.loadBalancers,
+      enabled: true,
+      healthCheck: { path: spec.healthCheckPath ?? '/health', timeoutSec: spec.healthCheckTimeoutSec ?? 120 },
+    };
+    const valid = operations.createServerGroup.safeParse(payload);
+    if (!valid.success) {
+      const issue = firstIssue(valid.error);
+      const field = `clusters[${i}].${issue.field}`;
+      return { status: 'FAILED', error: { kind: 'user', message: `${field}: ${issue.message.replace(`${issue.field}: `, '')}`, field } };
+    }
+    steps.push({ kind: 'op', label: `create ${name}`, operation: 'createServerGroup', payload: valid.data });
+    steps.push(...strategySteps(spec, name, cluster, groups.filter((g) => !exclude.has(g.name))));
+  }
+  return steps;
+}
+
+export const deploy: StageBehaviour = { type: 'deploy', ...planBehaviour(plan) };

@@ -6,6 +6,7 @@
 import { firstIssue } from '../contract/errors.ts';
 import { INVENTORY_INTERVAL_SEC, inventoryReport, type InventoryReport } from '../contract/operations.ts';
 import type { Provider } from './providers/provider.ts';
+import { retryDelayMs } from './retry.ts';
 
 /** The timer functions the reporter uses, injected so tests can drive time. */
 export interface Timers {
@@ -43,6 +44,7 @@ class AccountReporter {
   #inflight: Promise<void> | null = null;
   #again = false;
   #failing = false;
+  #failures = 0;
   #stopped = false;
 
   readonly account: string;
@@ -72,8 +74,9 @@ class AccountReporter {
       this.#timer = null;
       this.#inflight = this.#report().finally(() => {
         this.#inflight = null;
-        // Changed while the report was out: report again soon; otherwise at the interval.
-        this.schedule(this.#again ? this.options.debounceMs : this.options.intervalMs);
+        // Changed while the report was out: report again soon. After a failure, retry with backoff
+        // (not the full interval), so the edge sees the account soon after it is back.
+        this.schedule(this.#again ? this.options.debounceMs : this.#failing ? Math.min(this.options.intervalMs, retryDelayMs(this.#failures++)) : this.options.intervalMs);
         this.#again = false;
       });
     }, delayMs);
@@ -97,9 +100,10 @@ class AccountReporter {
       await this.deps.send(parsed.data);
       if (this.#failing) this.deps.log(`inventory of account ${this.account} reported again`);
       this.#failing = false;
+      this.#failures = 0;
     } catch (err) {
       // Said once per streak of failures: the interval retries quietly.
-      if (!this.#failing) this.deps.log(`cannot report the inventory of account ${this.account} (${(err as Error).message}); retrying every ${this.options.intervalMs / 1000}s and on change`);
+      if (!this.#failing) this.deps.log(`cannot report the inventory of account ${this.account} (${(err as Error).message}); retrying with backoff and on change`);
       this.#failing = true;
     }
   }

@@ -37,6 +37,8 @@ export interface WorkerOptions {
 export const DEFAULT_WORKER_OPTIONS: WorkerOptions = { maxRunning: 4, maxHeld: 8, heartbeatIntervalMs: 10_000, pollWaitMs: 25_000 };
 
 /** Log lines one heartbeat or completion carries (the protocol's limit). */
+/** Longest wait between failed polls. */
+const POLL_RETRY_CAP_MS = 5_000;
 const LINES_PER_CALL = 200;
 /** Unsent lines kept while the edge cannot be reached; the edge keeps fewer anyway. */
 const MAX_PENDING_LINES = 1_000;
@@ -95,7 +97,8 @@ export class TaskWorker {
       } catch (err) {
         if (signal.aborted) break;
         if (!(err instanceof AgentApiError)) throw err;
-        const delayMs = retryDelayMs(failures++, this.#deps.random);
+        // Capped lower than other retries: tasks queued meanwhile should not wait long after the edge is back.
+        const delayMs = Math.min(POLL_RETRY_CAP_MS, retryDelayMs(failures++, this.#deps.random));
         this.#deps.log(`cannot poll for tasks (${err.message}); retrying in ${seconds(delayMs)}`);
         await this.#deps.sleep(delayMs, signal);
         continue;

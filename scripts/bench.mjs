@@ -1,12 +1,14 @@
 // `npm run bench`: runs every benchmark, prints a table, and writes bench-results.json at the
 // root as {"name": {"value": n, "unit": "ms"}}. Figures are medians; nothing here is a pass/fail test.
 import { writeFile } from 'node:fs/promises';
+import { benchAgent } from '../bench/agent.mjs';
 import { benchApi } from '../bench/api.mjs';
 import { benchEngine } from '../bench/engine.mjs';
 
 const benches = [
   ['api', benchApi],
   ['engine', benchEngine],
+  ['agent', benchAgent],
 ];
 
 const results = {};

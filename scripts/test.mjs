@@ -19,7 +19,9 @@ const status = run('node_modules/.bin/vitest', ['run', '--reporter=default', '--
 if (existsSync(report)) {
   const r = JSON.parse(readFileSync(report, 'utf8'));
   const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
-  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  // A file whose setup fails fails no single test; count it, or the line would say 0 failed.
+  const failed = r.numFailedTests + (r.numFailedTestSuites ?? 0);
+  console.log(`tests: ${r.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
   if (r.numTotalTests === 0) {
     console.error('no test ran');
     process.exit(1);

@@ -23,7 +23,7 @@ export function agentPort(env: Env, executionId: string, stageId: string, now: n
       return { status: t.status, serverGroup: result?.serverGroup ?? null, error: t.error ?? result?.details?.error ?? null, logs: t.logs };
     },
     async cancelQueued() {
-      await cancelTasksOf(env.DB, stageId);
+      await cancelTasksOf(env.DB, stageId, now);
     },
   };
 }

@@ -1,9 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { eq } from 'drizzle-orm';
+import { asc, eq } from 'drizzle-orm';
 import { streamSSE } from 'hono/streaming';
 import { applicationName } from '../../contract/names.ts';
 import { cancelRequest, evaluateRequest, executionDetail, executionList, executionListQuery, executionStart, executionSummary, judgmentRequest } from '../../contract/executions.ts';
-import { executions, pipelines, stages } from '../../db/schema.ts';
+import { executions, pipelines, stages, tasks } from '../../db/schema.ts';
 import { authenticate } from '../auth/authenticate.ts';
 import { assertApplication, assertScope, type Principal } from '../auth/principal.ts';
 import { createExecutionStatements } from '../engine/create-execution.ts';
@@ -68,6 +68,18 @@ function control<P extends string, B extends z.ZodType | undefined = undefined>(
     responses: { 202: accepted },
   });
 }
+const stageTasks = createRoute({
+  method: 'get', path: '/executions/{id}/stages/{stageId}/tasks', tags: ['executions'], middleware: mw,
+  summary: "The agent tasks a stage queued, with their status, result and the agent's log lines",
+  request: { params: stageParam },
+  responses: {
+    200: jsonResponse(z.object({ items: z.array(z.object({
+      id: z.string(), operation: z.string(), account: z.string(), status: z.string(), attempt: z.number(),
+      payload: z.record(z.string(), z.unknown()), result: z.record(z.string(), z.unknown()).nullable(), logs: z.array(z.string()),
+      createdAt: z.string(), updatedAt: z.string(),
+    })) }), 'Oldest first'),
+  },
+});
 const evaluate = createRoute({
   method: 'post', path: '/executions/{id}/evaluate', tags: ['executions'], middleware: mw,
   summary: 'Evaluates an expression against the execution as it is now',
@@ -208,6 +220,21 @@ export const executionRoutes = router()
     const stage = await loadStageRow(db, id, stageId);
     if (stage.status !== 'SUSPENDED') throw conflict(`stage "${stage.name}" is ${stage.status}, not waiting for its execution window`);
     return sendControl(c, row, [{ type: 'windowOpen', executionId: id, stageId, skippedBy: p.name }], 'stage.skip-window', { stage: stage.name });
+  })
+  .openapi(stageTasks, async (c) => {
+    const p = c.get('principal');
+    assertScope(p, 'read');
+    const db = database(c.env.DB);
+    const { id, stageId } = c.req.valid('param');
+    await loadExecutionRow(db, p, id);
+    await loadStageRow(db, id, stageId);
+    const rows = await db.select().from(tasks).where(eq(tasks.stageId, stageId)).orderBy(asc(tasks.createdAt)).all();
+    return c.json({
+      items: rows.map((t) => ({
+        id: t.id, operation: t.operation, account: t.account, status: t.status, attempt: t.attempt, payload: t.payload,
+        result: t.result, logs: t.logs, createdAt: new Date(t.createdAt).toISOString(), updatedAt: new Date(t.updatedAt).toISOString(),
+      })),
+    }, 200);
   })
   .openapi(evaluate, async (c) => {
     const p = c.get('principal');

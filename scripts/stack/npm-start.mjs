@@ -3,6 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startStack } from '../stack.mjs';
+import { stopLocalInstances } from './local-instances.mjs';
 import { ROOT, tail } from './paths.mjs';
 import { assertPortFree } from './wrangler.mjs';
 
@@ -25,6 +26,8 @@ export async function main() {
     // Still starting up: exiting runs the exit hooks, which end whatever was started so far.
     if (!stack) process.exit(130);
     await stack.stop();
+    const instances = await stopLocalInstances(path.join(HOME, 'state'));
+    if (instances) console.log(`Stopped ${instances} instance(s) of deployed server groups; the next npm start restores them.`);
     console.log('Stopped.');
     process.exit(0);
   };

@@ -39,7 +39,10 @@ export async function launch(spec: LaunchSpec): Promise<Launched> {
   const fd = openSync(spec.logFile, 'a');
   try {
     writeSync(fd, `--- ${new Date().toISOString()} starting ${[spec.command, ...spec.args].join(' ')}\n`);
-    const child = spawn(spec.command, [...spec.args], { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', fd, fd] });
+    // `node` means the Node.js running this agent, so artifacts need not know where it lives (and do
+    // not pick up an older one that happens to be first on PATH).
+    const command = spec.command === 'node' ? process.execPath : spec.command;
+    const child = spawn(command, [...spec.args], { cwd: spec.cwd, env: spec.env, detached: true, stdio: ['ignore', fd, fd] });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', (err) => reject(new LaunchError(`cannot start ${JSON.stringify(spec.command)} in ${spec.cwd}: ${err.message}`)));

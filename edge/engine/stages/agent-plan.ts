@@ -19,8 +19,11 @@ export interface PlanState {
   cursor: number;
   taskId?: string;
   delayUntil?: number;
-  /** What completed steps reported, by server group name: fresher than inventory. */
-  snapshots: Record<string, ServerGroupSnapshot>;
+  /**
+   * What completed steps reported, by {@link snapshotKey}: fresher than inventory. null: the step
+   * destroyed the group (a destroy reports no group, and inventory still lists it until the next report).
+   */
+  snapshots: Record<string, ServerGroupSnapshot | null>;
   done: { label: string; taskId?: string; serverGroup?: string }[];
 }
 
@@ -28,12 +31,20 @@ const POLL_MS = 5_000;
 
 export const planOf = (rt: StageRuntime): PlanState | undefined => rt.stage.meta.state?.plan as PlanState | undefined;
 
-/** The cluster as inventory has it, with what this plan's steps reported laid over it. */
-export function overlay(groups: ServerGroupState[], snapshots: Record<string, ServerGroupSnapshot>, location: string): ServerGroupState[] {
+/** Where a snapshot belongs: a group name is unique only within one account and location. */
+export const snapshotKey = (account: string, location: string, name: string) => JSON.stringify([account, location, name]);
+
+/** The cluster as inventory has it, with what this plan's steps reported about it laid over it. */
+export function overlay(groups: ServerGroupState[], snapshots: PlanState['snapshots'], where: { account: string; location: string; cluster: string }): ServerGroupState[] {
   const byName = new Map(groups.map((g) => [g.name, g]));
-  for (const s of Object.values(snapshots)) {
-    if (s.location !== location) continue;
-    byName.set(s.name, { name: s.name, sequence: s.moniker.sequence, disabled: s.disabled, capacity: s.capacity, createdAt: s.createdAt, instances: s.instances.map((i) => ({ name: i.name, health: i.health })), moniker: s.moniker });
+  for (const [key, s] of Object.entries(snapshots)) {
+    const [account, location, name] = JSON.parse(key) as [string, string, string];
+    // Other clusters, accounts and locations of a multi-cluster deploy are not this cluster's traffic.
+    if (account !== where.account || location !== where.location) continue;
+    if (s === null) byName.delete(name);
+    else if (s.moniker.cluster === where.cluster) {
+      byName.set(s.name, { name: s.name, sequence: s.moniker.sequence, disabled: s.disabled, capacity: s.capacity, createdAt: s.createdAt, instances: s.instances.map((i) => ({ name: i.name, health: i.health })), moniker: s.moniker });
+    }
   }
   return [...byName.values()].sort((a, b) => b.createdAt - a.createdAt);
 }
@@ -57,7 +68,7 @@ export async function advance(rt: StageRuntime, state: PlanState): Promise<Stage
     }
     if (step.guard) {
       const g = step.guard;
-      const cluster = overlay(await rt.inventory.cluster(g.account, g.location, g.cluster), state.snapshots, g.location);
+      const cluster = overlay(await rt.inventory.cluster(g.account, g.location, g.cluster), state.snapshots, g);
       const verdict = checkGuard({ guards: await rt.inventory.trafficGuards(), cluster, operation: g.operation, target: { account: g.account, location: g.location } });
       if (!verdict.ok) return { status: 'FAILED', outputs: outputsOf(state), error: { kind: 'user', message: verdict.message } };
     }
@@ -77,7 +88,9 @@ async function settle(rt: StageRuntime, state: PlanState, ok: boolean, serverGro
   if (!ok) {
     return { status: 'FAILED', outputs: outputsOf(state), error: { kind: 'user', message: `${step.label} failed: ${error ?? 'the agent gave no reason'}` } };
   }
-  if (serverGroup) state.snapshots[serverGroup.name] = serverGroup;
+  const target = step.payload as { account: string; location: string; serverGroupName: string };
+  if (serverGroup) state.snapshots[snapshotKey(target.account, serverGroup.location, serverGroup.name)] = serverGroup;
+  else if (step.operation === 'destroyServerGroup') state.snapshots[snapshotKey(target.account, target.location, target.serverGroupName)] = null;
   state.done.push({ label: step.label, taskId: state.taskId!, serverGroup: (step.payload.serverGroupName as string | undefined) ?? serverGroup?.name });
   state.cursor++;
   delete state.taskId;

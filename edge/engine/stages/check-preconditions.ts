@@ -1,3 +1,4 @@
+import { clusterSizeCheck, comparisons, type Comparison } from '../../clusters/selection.ts';
 import type { StageBehaviour, StageRuntime, StageStep } from '../types.ts';
 
 interface Precondition {
@@ -14,8 +15,33 @@ function writtenExpression(rt: StageRuntime, index: number): unknown {
 
 const describe = (v: unknown) => (v === false || v === 'false' ? 'false' : `${JSON.stringify(v)}, not true`);
 
+type Verdict = { ok: true } | { ok: false; message: string };
+
+/**
+ * `clusterSize`: in every one of `regions`, the cluster's server groups (enabled ones only, if
+ * asked) compared to `expected`, as agents last reported them.
+ */
+async function clusterSize(rt: StageRuntime, c: Record<string, unknown>): Promise<Verdict> {
+  const account = String(c.account ?? c.credentials ?? '');
+  const cluster = String(c.cluster ?? '');
+  const regions = (Array.isArray(c.regions) ? c.regions : []) as string[];
+  const comparison = (c.comparison ?? '==') as Comparison;
+  const expected = Number(c.expected);
+  if (!account || !cluster || regions.length === 0) return { ok: false, message: 'clusterSize needs account, cluster and at least one region' };
+  if (!comparisons.includes(comparison)) return { ok: false, message: `clusterSize comparison must be one of ${comparisons.join(' ')}, not ${JSON.stringify(comparison)}` };
+  if (!Number.isInteger(expected) || expected < 0) return { ok: false, message: `clusterSize expected must be a whole number ≥ 0, not ${JSON.stringify(c.expected)}` };
+  const onlyEnabledServerGroups = c.onlyEnabledServerGroups === true;
+  for (const region of regions) {
+    const { ok, actual } = clusterSizeCheck(await rt.inventory.cluster(account, region, cluster), { comparison, expected, onlyEnabledServerGroups });
+    if (ok) continue;
+    const what = onlyEnabledServerGroups ? 'enabled server group' : 'server group';
+    return { ok: false, message: `cluster "${cluster}" in ${account}/${region} has ${actual} ${what}${actual === 1 ? '' : 's'}, expected ${comparison} ${expected}` };
+  }
+  return { ok: true };
+}
+
 /** One precondition's verdict: passed, or why not. */
-function check(rt: StageRuntime, p: Precondition, index: number): { ok: true } | { ok: false; message: string } {
+async function check(rt: StageRuntime, p: Precondition, index: number): Promise<Verdict> {
   switch (p.type) {
     case 'expression': {
       // The context was evaluated when the stage started: `${…}` is already a value here.
@@ -40,7 +66,7 @@ function check(rt: StageRuntime, p: Precondition, index: number): { ok: true } |
       return wanted.includes(stage.status) ? { ok: true } : { ok: false, message: `stage "${name}" is ${stage.status}, expected ${wanted.join(' or ')}` };
     }
     case 'clusterSize':
-      return { ok: false, message: 'clusterSize preconditions need server group inventory from agents, which is not built yet' };
+      return clusterSize(rt, p.context);
     default: {
       const never: never = p.type;
       return { ok: false, message: `unknown precondition ${String(never)}` };
@@ -58,7 +84,7 @@ export const checkPreconditions: StageBehaviour = {
     const preconditions = (rt.stage.context.preconditions ?? []) as Precondition[];
     const warnings: string[] = [];
     for (const [i, p] of preconditions.entries()) {
-      const verdict = check(rt, p, i);
+      const verdict = await check(rt, p, i);
       if (verdict.ok) continue;
       if (p.failPipeline === false) {
         warnings.push(verdict.message);

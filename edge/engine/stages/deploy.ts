@@ -33,6 +33,10 @@ interface ClusterSpec {
 
 const ref = (spec: ClusterSpec, name: string) => ({ account: spec.account, location: spec.location, serverGroupName: name });
 
+/** A capacity field from `${…}` is whatever the expression gave: parameters are strings, so "3" counts as 3. */
+const whole = (v: unknown) => (typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v) as number;
+const capacityOf = (c: ClusterSpec['capacity']) => ({ min: whole(c.min), max: whole(c.max), desired: whole(c.desired) });
+
 /** The steps that move traffic from `others` (the cluster's groups before this deploy) to `name`. */
 export function strategySteps(spec: ClusterSpec, name: string, cluster: string, others: ServerGroupState[]): PlanStep[] {
   const guard = (operation: NonNullable<Extract<PlanStep, { kind: 'op' }>['guard']>['operation']) => ({ account: spec.account, location: spec.location, cluster, operation });
@@ -49,7 +53,8 @@ export function strategySteps(spec: ClusterSpec, name: string, cluster: string, 
       const steps: PlanStep[] = [];
       if (spec.strategy === 'rollingredblack') {
         const pcts = [...(spec.targetPercentages ?? [100])].filter((p) => p < 100);
-        for (const p of pcts.slice(1).concat(100)) {
+        // Created at the first percentage below 100; without one it was created at full size already.
+        for (const p of pcts.length ? pcts.slice(1).concat(100) : []) {
           const desired = Math.ceil((spec.capacity.desired * p) / 100);
           steps.push({ kind: 'op', label: `resize ${name} to ${p}%`, operation: 'resizeServerGroup', payload: { ...ref(spec, name), capacity: { ...spec.capacity, min: Math.min(spec.capacity.min, desired), desired } } });
         }
@@ -58,7 +63,8 @@ export function strategySteps(spec: ClusterSpec, name: string, cluster: string, 
       steps.push(...newestFirst.filter((g) => !g.disabled).map(disable));
       if (spec.scaleDown) {
         if (spec.delayBeforeScaleDownSec) steps.push({ kind: 'delay', label: `wait ${spec.delayBeforeScaleDownSec}s before scaling down`, seconds: spec.delayBeforeScaleDownSec });
-        for (const g of newestFirst) {
+        // Groups already at zero are left alone, as scaleDownCluster does.
+        for (const g of newestFirst.filter((g) => g.capacity.desired > 0 || g.capacity.min > 0)) {
           steps.push({ kind: 'op', label: `scale down ${g.name}`, operation: 'resizeServerGroup', payload: { ...ref(spec, g.name), capacity: { min: 0, max: g.capacity.max, desired: 0 }, waitForHealthy: false }, guard: guard({ kind: 'resize', serverGroup: g.name, desired: 0 }) });
         }
       }
@@ -77,7 +83,8 @@ async function plan(rt: StageRuntime): Promise<PlanStep[] | StageStep> {
   const specs = (rt.stage.context.clusters ?? []) as ClusterSpec[];
   const steps: PlanStep[] = [];
   const exclude = deployedEarlier(rt);
-  for (const [i, spec] of specs.entries()) {
+  for (const [i, written] of specs.entries()) {
+    const spec = { ...written, capacity: capacityOf(written.capacity) };
     const cluster = clusterName({ app: spec.application, stack: spec.stack, detail: spec.freeFormDetails });
     const groups = await rt.inventory.cluster(spec.account, spec.location, cluster);
     let sequence: number;

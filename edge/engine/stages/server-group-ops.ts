@@ -5,18 +5,25 @@ import { pickTarget, type Target } from './targets.ts';
 
 type Kind = 'enable' | 'disable' | 'resize' | 'destroy';
 
-function desiredAfterResize(c: Record<string, unknown>, current: { min: number; max: number; desired: number }): { min: number; max: number; desired: number } | { error: string } {
+type Capacity = { min: number; max: number; desired: number };
+
+function desiredAfterResize(c: Record<string, unknown>, target: Capacity, cluster: readonly { capacity: Capacity }[]): Capacity | { error: string; field: string } {
   const action = (c.action as string | undefined) ?? 'scale_exact';
+  // scale_to_cluster: the cluster's largest capacity, field by field (Orca's ScaleToClusterResizeStrategy),
+  // then scaleNum/scalePct on top when given.
+  const current = action === 'scale_to_cluster'
+    ? cluster.reduce((a, g) => ({ min: Math.max(a.min, g.capacity.min), max: Math.max(a.max, g.capacity.max), desired: Math.max(a.desired, g.capacity.desired) }), target)
+    : target;
   const num = c.scaleNum === undefined ? undefined : Number(c.scaleNum);
   const pct = c.scalePct === undefined ? undefined : Number(c.scalePct);
   if (action === 'scale_exact') {
     const cap = c.capacity as { min: number; max: number; desired: number } | undefined;
-    if (!cap) return { error: 'capacity is required for scale_exact' };
+    if (!cap) return { error: 'capacity is required for scale_exact', field: 'capacity' };
     return { min: Number(cap.min), max: Number(cap.max), desired: Number(cap.desired) };
   }
-  const delta = num !== undefined ? num : pct !== undefined ? Math.ceil((current.desired * pct) / 100) : undefined;
-  if (delta === undefined || Number.isNaN(delta)) return { error: `${action} needs scaleNum or scalePct` };
-  const desired = Math.max(0, action === 'scale_up' ? current.desired + delta : current.desired - delta);
+  const delta = num !== undefined ? num : pct !== undefined ? Math.ceil((current.desired * pct) / 100) : action === 'scale_to_cluster' ? 0 : undefined;
+  if (delta === undefined || Number.isNaN(delta)) return { error: `${action} needs scaleNum or scalePct`, field: pct !== undefined ? 'scalePct' : 'scaleNum' };
+  const desired = Math.max(0, action === 'scale_down' ? current.desired - delta : current.desired + delta);
   return { min: Math.min(current.min, desired), max: Math.max(current.max, desired), desired };
 }
 
@@ -39,8 +46,8 @@ function planFor(kind: Kind) {
       case 'destroy':
         return [{ kind: 'op', label: `destroy ${target.name}`, operation: 'destroyServerGroup', payload: ref, guard: guard({ kind: 'destroy', serverGroups: [target.name] }) }];
       case 'resize': {
-        const capacity = desiredAfterResize(c, target.capacity);
-        if ('error' in capacity) return { status: 'FAILED', error: { kind: 'user', message: capacity.error, field: 'capacity' } };
+        const capacity = desiredAfterResize(c, target.capacity, groups);
+        if ('error' in capacity) return { status: 'FAILED', error: { kind: 'user', message: capacity.error, field: capacity.field } };
         return [{
           kind: 'op', label: `resize ${target.name} to ${capacity.desired}`, operation: 'resizeServerGroup', payload: { ...ref, capacity },
           ...(capacity.desired < target.capacity.desired ? { guard: guard({ kind: 'resize', serverGroup: target.name, desired: capacity.desired }) } : {}),

@@ -8,6 +8,9 @@ export type Target = 'current_asg_dynamic' | 'ancestor_asg_dynamic' | 'oldest_as
 export function pickTarget(groups: readonly ServerGroupState[], target: Target, exact?: string): ServerGroupState | { error: string } {
   const newestFirst = [...groups].sort((a, b) => b.createdAt - a.createdAt);
   if (exact) return newestFirst.find((g) => g.name === exact) ?? { error: `no server group "${exact}" in this cluster and location` };
+  // As Clouddriver's validateOldest: in a cluster of one, the oldest is the current group, and a
+  // stage aimed at "oldest" (usually to clean up) must not hit the group serving traffic.
+  if (target === 'oldest_asg_dynamic' && newestFirst.length === 1) return { error: `the cluster has only one server group ("${newestFirst[0]!.name}"), so it has no oldest one to aim at` };
   const pick = target === 'current_asg_dynamic' ? newestFirst[0] : target === 'ancestor_asg_dynamic' ? newestFirst[1] : newestFirst.at(-1);
   return pick ?? { error: `the cluster has no ${target === 'ancestor_asg_dynamic' ? 'previous' : ''} server group to aim at`.replace('  ', ' ') };
 }

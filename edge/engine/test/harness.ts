@@ -6,8 +6,12 @@
  */
 import { env } from 'cloudflare:test';
 import { and, asc, eq } from 'drizzle-orm';
-import { applications, executions, pipelines, stages } from '../../../db/schema.ts';
+import { TASK_LEASE_MS, type ServerGroupSnapshot } from '../../../contract/operations.ts';
+import { applications, executions, pipelines, stages, type TaskStatus } from '../../../db/schema.ts';
+import { parseServerGroupName } from '../../clusters/naming.ts';
+import type { InstanceHealth } from '../../clusters/types.ts';
 import { database } from '../../lib/db.ts';
+import { completeTask } from '../../tasks/lease.ts';
 import { validatePipelineConfig } from '../../../contract/pipelines.ts';
 import { listExecutions } from '../../routes/execution-views.ts';
 import { reconcile } from '../admission.ts';
@@ -102,9 +106,13 @@ export class Harness {
     for (const message of messages) this.queue.push({ message, atMs, seq: this.seq++ });
   }
 
+  private async application(): Promise<void> {
+    await this.db.insert(applications).values({ name: this.app, createdBy: 'test', createdAt: this.now, updatedAt: this.now }).onConflictDoNothing().run();
+  }
+
   /** Saves a pipeline (validated like the API does) in this harness's application. */
   async pipeline(config: Record<string, unknown>): Promise<string> {
-    await this.db.insert(applications).values({ name: this.app, createdBy: 'test', createdAt: this.now, updatedAt: this.now }).onConflictDoNothing().run();
+    await this.application();
     const valid = validatePipelineConfig(config);
     if (!valid.ok) throw new Error(`invalid test pipeline: ${valid.message}`);
     const id = unique('p');
@@ -276,6 +284,39 @@ export class Harness {
     return items[0];
   }
 
+  /** A cluster of this harness's application: `app-stack` or `app-stack-detail`. */
+  cluster(stack = 'web', detail = ''): string {
+    return detail ? `${this.app}-${stack}-${detail}` : stack ? `${this.app}-${stack}` : this.app;
+  }
+
+  /** Sets the application's traffic guards (as the application config stores them). */
+  async guards(rules: Record<string, unknown>[]): Promise<void> {
+    await this.application();
+    await this.db.update(applications).set({ trafficGuards: rules }).where(eq(applications.name, this.app)).run();
+  }
+
+  /** Registers an agent serving a new account (rows as registration writes them), so tasks for it are queued. */
+  async agent(location = 'here'): Promise<FakeAgent> {
+    const agentId = unique('agent');
+    const account = unique('acct');
+    await env.DB.batch([
+      env.DB.prepare("INSERT INTO agents (id, name, secret_hash, version, created_at) VALUES (?, ?, 'not-a-hash', '0.0.0-test', ?)").bind(agentId, agentId, this.now),
+      env.DB.prepare("INSERT INTO accounts (name, provider, agent_id, locations, created_at, updated_at) VALUES (?, 'local', ?, ?, ?, ?)").bind(account, agentId, JSON.stringify([location]), this.now, this.now),
+    ]);
+    return new FakeAgent(this, agentId, account, location);
+  }
+
+  /** Every task an execution's stages queued, in the order they were queued. */
+  async tasks(executionId: string): Promise<TaskRow[]> {
+    const rows = await env.DB.prepare('SELECT * FROM tasks WHERE execution_id = ? ORDER BY rowid').bind(executionId).all<Record<string, any>>();
+    return rows.results.map(taskRowOf);
+  }
+
+  /** The execution's tasks no agent has taken yet. */
+  async queued(executionId: string): Promise<TaskRow[]> {
+    return (await this.tasks(executionId)).filter((t) => t.status === 'QUEUED');
+  }
+
   pendingCount(): number {
     return this.queue.length;
   }
@@ -283,6 +324,200 @@ export class Harness {
   /** Messages waiting in the queue (due or timed), in the order they will run. */
   pending(): Queued[] {
     return [...this.queue].sort((a, b) => a.atMs - b.atMs || a.seq - b.seq);
+  }
+}
+
+/** A task row as D1 holds it, JSON columns parsed. */
+export interface TaskRow {
+  id: string;
+  executionId: string | null;
+  stageId: string | null;
+  account: string;
+  operation: string;
+  payload: Record<string, any>;
+  status: TaskStatus;
+  idempotencyKey: string;
+  attempt: number;
+  result: Record<string, any> | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+function taskRowOf(r: Record<string, any>): TaskRow {
+  return {
+    id: r.id, executionId: r.execution_id, stageId: r.stage_id, account: r.account, operation: r.operation, payload: JSON.parse(r.payload),
+    status: r.status, idempotencyKey: r.idempotency_key, attempt: r.attempt, result: r.result === null ? null : JSON.parse(r.result),
+    createdAt: r.created_at, updatedAt: r.updated_at,
+  };
+}
+
+/** A server group as a test describes it: `{up: 2, disabled: true}`. */
+export interface GroupSpec {
+  /** Epoch ms; default: before the harness's clock, one second per sequence, so higher sequences are newer. */
+  createdAt?: number;
+  disabled?: boolean;
+  /** Instances that are Up (default 1). */
+  up?: number;
+  /** Further instances with other health. */
+  other?: InstanceHealth[];
+  desired?: number;
+  min?: number;
+  max?: number;
+}
+
+/** How the fake agent ends a task; `serverGroup` is what its result reports (none when absent). */
+export type FakeOutcome = { ok: true; serverGroup?: ServerGroupSnapshot | null } | { ok: false; error: string };
+
+/**
+ * An agent for one account, faked at the edge's boundary: it holds the account's server groups,
+ * reports them as inventory rows (what `POST /inventory` writes), and finishes tasks the way the
+ * agent API does (lease, `completeTask`, then the stageInput the runner would get).
+ */
+export class FakeAgent {
+  /** The account's server groups as the agent has them, by `location/name`. */
+  readonly groups = new Map<string, ServerGroupSnapshot>();
+
+  readonly h: Harness;
+  readonly agentId: string;
+  readonly account: string;
+  readonly location: string;
+
+  constructor(h: Harness, agentId: string, account: string, location: string) {
+    this.h = h;
+    this.agentId = agentId;
+    this.account = account;
+    this.location = location;
+  }
+
+  /** Adds server groups (`app-stack-v001`) and reports the inventory. */
+  async have(specs: Record<string, GroupSpec>, location = this.location): Promise<void> {
+    for (const [name, spec] of Object.entries(specs)) this.groups.set(`${location}/${name}`, this.snapshot(name, spec, location));
+    await this.report();
+  }
+
+  /** A server group as this agent would report it. */
+  snapshot(name: string, spec: GroupSpec = {}, location = this.location): ServerGroupSnapshot {
+    const moniker = parseServerGroupName(name);
+    if (!moniker) throw new Error(`bad test server group name ${name}`);
+    const up = spec.up ?? 1;
+    const health: InstanceHealth[] = [...Array.from({ length: up }, () => 'Up' as const), ...(spec.other ?? [])];
+    const desired = spec.desired ?? health.length;
+    return {
+      name, location, moniker, disabled: spec.disabled ?? false,
+      capacity: { min: spec.min ?? desired, max: spec.max ?? Math.max(desired, 1), desired },
+      artifact: { type: 'process', command: 'node' }, loadBalancers: [],
+      createdAt: spec.createdAt ?? this.h.now - 1_000_000 + (moniker.sequence ?? 0) * 1000,
+      instances: health.map((h, i) => ({ id: `${name}-i${i}`, name: `${name}-i${i}`, health: h, address: null, launchedAt: null })),
+    };
+  }
+
+  /** Writes the account's inventory rows as an inventory report replaces them. */
+  async report(): Promise<void> {
+    const db = env.DB;
+    const groups = [...this.groups.values()].map((g) => ({ id: crypto.randomUUID(), g }));
+    const instances = groups.flatMap(({ id, g }) => g.instances.map((i) => ({ id: `${id}:${i.id}`, group: id, name: i.name, health: i.health })));
+    await db.batch([
+      db.prepare('DELETE FROM instances WHERE server_group_id IN (SELECT id FROM server_groups WHERE account = ?)').bind(this.account),
+      db.prepare('DELETE FROM server_groups WHERE account = ?').bind(this.account),
+      db
+        .prepare(
+          `INSERT INTO server_groups (id, account, location, name, application, cluster, stack, detail, sequence, disabled, capacity, artifact, load_balancers, created_at, reported_at)
+           SELECT r.value ->> 'id', ?, r.value -> 'g' ->> 'location', r.value -> 'g' ->> 'name', r.value -> 'g' -> 'moniker' ->> 'app', r.value -> 'g' -> 'moniker' ->> 'cluster',
+             r.value -> 'g' -> 'moniker' ->> 'stack', r.value -> 'g' -> 'moniker' ->> 'detail', r.value -> 'g' -> 'moniker' ->> 'sequence', r.value -> 'g' ->> 'disabled',
+             r.value -> 'g' -> 'capacity', r.value -> 'g' -> 'artifact', r.value -> 'g' -> 'loadBalancers', r.value -> 'g' ->> 'createdAt', ?
+           FROM json_each(?) r`,
+        )
+        .bind(this.account, this.h.now, JSON.stringify(groups)),
+      db
+        .prepare(
+          `INSERT INTO instances (id, server_group_id, name, health, reported_at)
+           SELECT i.value ->> 'id', i.value ->> 'group', i.value ->> 'name', i.value ->> 'health', ? FROM json_each(?) i`,
+        )
+        .bind(this.h.now, JSON.stringify(instances)),
+    ]);
+  }
+
+  /** What carrying out `task` does to the agent's groups; returns the group after it (null once destroyed). */
+  apply(task: TaskRow, health: InstanceHealth = 'Up'): ServerGroupSnapshot | null {
+    const p = task.payload;
+    const key = `${p.location}/${p.serverGroupName}`;
+    const before = this.groups.get(key);
+    const instance = (n: number) => ({ id: `${p.serverGroupName}-i${n}`, name: `${p.serverGroupName}-i${n}`, health, address: null, launchedAt: this.h.now });
+    let after: ServerGroupSnapshot | null;
+    switch (task.operation) {
+      case 'createServerGroup':
+        after = {
+          name: p.serverGroupName, location: p.location, moniker: p.moniker, disabled: !p.enabled, capacity: p.capacity, artifact: p.artifact,
+          loadBalancers: p.loadBalancers, createdAt: this.h.now, instances: Array.from({ length: p.capacity.desired }, (_, i) => instance(i)),
+        };
+        break;
+      case 'enableServerGroup':
+      case 'disableServerGroup':
+        if (!before) throw new Error(`fake agent has no ${key}`);
+        after = { ...before, disabled: task.operation === 'disableServerGroup' };
+        break;
+      case 'resizeServerGroup': {
+        if (!before) throw new Error(`fake agent has no ${key}`);
+        const kept = before.instances.slice(0, p.capacity.desired);
+        const added = Array.from({ length: p.capacity.desired - kept.length }, (_, i) => instance(before.instances.length + i));
+        after = { ...before, capacity: p.capacity, instances: [...kept, ...added] };
+        break;
+      }
+      case 'destroyServerGroup':
+        after = null;
+        break;
+      default:
+        throw new Error(`fake agent cannot ${task.operation}`);
+    }
+    if (after) this.groups.set(key, after);
+    else this.groups.delete(key);
+    return after;
+  }
+
+  /**
+   * Finishes a task as an agent does through `POST /tasks/{id}/complete`: leases it, records the
+   * outcome with its idempotency key, then (unless the notice is `lost`) sends the runner its
+   * stageInput, and runs the harness.
+   */
+  async complete(task: TaskRow, outcome: FakeOutcome, opts: { lost?: boolean } = {}): Promise<void> {
+    const h = this.h;
+    await env.DB.prepare("UPDATE tasks SET status = 'LEASED', lease_owner = ?, lease_expires_at = ?, attempt = attempt + 1, updated_at = ? WHERE id = ? AND status = 'QUEUED'")
+      .bind(this.agentId, h.now + TASK_LEASE_MS, h.now, task.id)
+      .run();
+    const result = { serverGroup: outcome.ok ? (outcome.serverGroup ?? null) : null, details: {} };
+    const done = await completeTask(env.DB, task.id, this.agentId, { idempotencyKey: task.idempotencyKey, ok: outcome.ok, result, ...(outcome.ok ? {} : { error: outcome.error }), logs: [] }, h.now);
+    if (!opts.lost && done.executionId && done.stageId) {
+      h.enqueue([{ type: 'stageInput', executionId: done.executionId, stageId: done.stageId, input: { kind: 'taskCompleted', taskId: task.id, ok: outcome.ok, result: done.result as never } }]);
+    }
+    await h.run();
+  }
+
+  /**
+   * Carries out the task and reports success with the group after it; `report: false` leaves the
+   * inventory rows as they were (the agent's next report has not come yet).
+   */
+  async succeed(task: TaskRow, opts: { report?: boolean; lost?: boolean; health?: InstanceHealth } = {}): Promise<ServerGroupSnapshot | null> {
+    const after = this.apply(task, opts.health);
+    if (opts.report !== false) await this.report();
+    await this.complete(task, { ok: true, serverGroup: after }, { lost: opts.lost });
+    return after;
+  }
+
+  /** Reports the task failed with the agent's message. */
+  fail(task: TaskRow, error: string, opts: { lost?: boolean } = {}): Promise<void> {
+    return this.complete(task, { ok: false, error }, opts);
+  }
+
+  /** Carries out every task the execution queues, one at a time, until none is queued; returns them in order. */
+  async work(executionId: string, opts: { report?: boolean; max?: number } = {}): Promise<TaskRow[]> {
+    const done: TaskRow[] = [];
+    for (let i = 0; i < (opts.max ?? 100); i++) {
+      const [next] = await this.h.queued(executionId);
+      if (!next) return done;
+      await this.succeed(next, { report: opts.report });
+      done.push(next);
+    }
+    return done;
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { createRoute } from '@hono/zod-openapi';
 import { inventoryAccepted } from '../../contract/agent-protocol.ts';
-import { inventoryReport, type InventoryReport } from '../../contract/operations.ts';
+import { inventoryReport, type InventoryReport, type ServerGroupSnapshot } from '../../contract/operations.ts';
 import { badRequest, forbidden } from '../errors.ts';
 import { jsonBody, jsonResponse, router } from '../lib/router.ts';
 import { agentAuth, type AgentEnv } from './auth.ts';
@@ -28,6 +28,73 @@ export const inventoryApi = router<AgentEnv>().openapi(report, async (c) => {
   const instances = body.serverGroups.reduce((n, g) => n + g.instances.length, 0);
   return c.json({ account: body.account, serverGroups: body.serverGroups.length, instances }, 200);
 });
+
+/**
+ * Upserts the given server groups of an account and inserts their instances (the caller removes
+ * old instances first), each statement guarded by the agent still serving the account. Shared by
+ * inventory reports and task completions, whose result carries the group as it now is.
+ */
+export function groupStatements(d1: D1Database, agentId: string, acct: string, snapshots: readonly ServerGroupSnapshot[], now: number) {
+  const owned = 'EXISTS (SELECT 1 FROM accounts WHERE name = ? AND agent_id = ?)';
+  const groups = snapshots.map((g) => ({
+    id: crypto.randomUUID(),
+    location: g.location,
+    name: g.name,
+    application: g.moniker.app,
+    cluster: g.moniker.cluster,
+    stack: g.moniker.stack,
+    detail: g.moniker.detail,
+    sequence: g.moniker.sequence,
+    disabled: g.disabled ? 1 : 0,
+    capacity: g.capacity,
+    artifact: g.artifact,
+    loadBalancers: g.loadBalancers,
+    createdAt: g.createdAt,
+  }));
+  const instances = snapshots.flatMap((g) =>
+    g.instances.map((i) => ({ location: g.location, group: g.name, id: i.id, name: i.name, health: i.health, address: i.address, launchedAt: i.launchedAt })),
+  );
+  return {
+    upsert: d1
+      .prepare(
+        `INSERT INTO server_groups (id, account, location, name, application, cluster, stack, detail, sequence, disabled, capacity, artifact, load_balancers, created_at, reported_at)
+         SELECT g.value ->> 'id', ?, g.value ->> 'location', g.value ->> 'name', g.value ->> 'application', g.value ->> 'cluster', g.value ->> 'stack',
+           g.value ->> 'detail', g.value ->> 'sequence', g.value ->> 'disabled', g.value -> 'capacity', NULLIF(g.value -> 'artifact', 'null'),
+           g.value -> 'loadBalancers', g.value ->> 'createdAt', ?
+         FROM json_each(?) g WHERE ${owned}
+         ON CONFLICT (account, location, name) DO UPDATE SET application = excluded.application, cluster = excluded.cluster, stack = excluded.stack,
+           detail = excluded.detail, sequence = excluded.sequence, disabled = excluded.disabled, capacity = excluded.capacity, artifact = excluded.artifact,
+           load_balancers = excluded.load_balancers, created_at = excluded.created_at, reported_at = excluded.reported_at`,
+      )
+      .bind(acct, now, JSON.stringify(groups), acct, agentId),
+    instances: d1
+      .prepare(
+        `INSERT INTO instances (id, server_group_id, name, health, address, launched_at, reported_at)
+         SELECT sg.id || ':' || (i.value ->> 'id'), sg.id, i.value ->> 'name', i.value ->> 'health', i.value ->> 'address', i.value ->> 'launchedAt', ?
+         FROM json_each(?) i JOIN server_groups sg ON sg.account = ? AND sg.location = i.value ->> 'location' AND sg.name = i.value ->> 'group'
+         WHERE ${owned}`,
+      )
+      .bind(now, JSON.stringify(instances), acct, acct, agentId),
+  };
+}
+
+/**
+ * What a finished task did to one server group, written at once so the next plan (a second
+ * deploy right after the first) sees it without waiting for the next inventory report.
+ */
+export function taskOutcomeStatements(d1: D1Database, agentId: string, acct: string, outcome: { serverGroup: ServerGroupSnapshot | null; destroyed?: { location: string; name: string } }, now: number): D1PreparedStatement[] {
+  const owned = 'EXISTS (SELECT 1 FROM accounts WHERE name = ? AND agent_id = ?)';
+  const target = outcome.serverGroup ?? outcome.destroyed;
+  if (!target) return [];
+  const dropInstances = d1
+    .prepare(`DELETE FROM instances WHERE server_group_id IN (SELECT id FROM server_groups WHERE account = ? AND location = ? AND name = ?) AND ${owned}`)
+    .bind(acct, target.location, target.name, acct, agentId);
+  if (!outcome.serverGroup) {
+    return [dropInstances, d1.prepare(`DELETE FROM server_groups WHERE account = ? AND location = ? AND name = ? AND ${owned}`).bind(acct, target.location, target.name, acct, agentId)];
+  }
+  const { upsert, instances } = groupStatements(d1, agentId, acct, [outcome.serverGroup], now);
+  return [dropInstances, upsert, instances];
+}
 
 /** Two groups with one name in one location, or one instance id twice in a group, cannot both be stored. */
 function assertUnique(body: InventoryReport): void {
@@ -59,25 +126,8 @@ function assertUnique(body: InventoryReport): void {
  */
 function inventoryStatements(d1: D1Database, agentId: string, body: InventoryReport, now: number): D1PreparedStatement[] {
   const owned = 'EXISTS (SELECT 1 FROM accounts WHERE name = ? AND agent_id = ?)';
-  const groups = body.serverGroups.map((g) => ({
-    id: crypto.randomUUID(),
-    location: g.location,
-    name: g.name,
-    application: g.moniker.app,
-    cluster: g.moniker.cluster,
-    stack: g.moniker.stack,
-    detail: g.moniker.detail,
-    sequence: g.moniker.sequence,
-    disabled: g.disabled ? 1 : 0,
-    capacity: g.capacity,
-    artifact: g.artifact,
-    loadBalancers: g.loadBalancers,
-    createdAt: g.createdAt,
-  }));
-  const instances = body.serverGroups.flatMap((g) =>
-    g.instances.map((i) => ({ location: g.location, group: g.name, id: i.id, name: i.name, health: i.health, address: i.address, launchedAt: i.launchedAt })),
-  );
   const acct = body.account;
+  const { upsert, instances } = groupStatements(d1, agentId, acct, body.serverGroups, now);
   return [
     d1.prepare(`DELETE FROM instances WHERE server_group_id IN (SELECT id FROM server_groups WHERE account = ?) AND ${owned}`).bind(acct, acct, agentId),
     d1
@@ -85,27 +135,9 @@ function inventoryStatements(d1: D1Database, agentId: string, body: InventoryRep
         `DELETE FROM server_groups WHERE account = ? AND ${owned}
          AND NOT EXISTS (SELECT 1 FROM json_each(?) g WHERE g.value ->> 'location' = server_groups.location AND g.value ->> 'name' = server_groups.name)`,
       )
-      .bind(acct, acct, agentId, JSON.stringify(groups.map((g) => ({ location: g.location, name: g.name })))),
-    d1
-      .prepare(
-        `INSERT INTO server_groups (id, account, location, name, application, cluster, stack, detail, sequence, disabled, capacity, artifact, load_balancers, created_at, reported_at)
-         SELECT g.value ->> 'id', ?, g.value ->> 'location', g.value ->> 'name', g.value ->> 'application', g.value ->> 'cluster', g.value ->> 'stack',
-           g.value ->> 'detail', g.value ->> 'sequence', g.value ->> 'disabled', g.value -> 'capacity', NULLIF(g.value -> 'artifact', 'null'),
-           g.value -> 'loadBalancers', g.value ->> 'createdAt', ?
-         FROM json_each(?) g WHERE ${owned}
-         ON CONFLICT (account, location, name) DO UPDATE SET application = excluded.application, cluster = excluded.cluster, stack = excluded.stack,
-           detail = excluded.detail, sequence = excluded.sequence, disabled = excluded.disabled, capacity = excluded.capacity, artifact = excluded.artifact,
-           load_balancers = excluded.load_balancers, created_at = excluded.created_at, reported_at = excluded.reported_at`,
-      )
-      .bind(acct, now, JSON.stringify(groups), acct, agentId),
-    d1
-      .prepare(
-        `INSERT INTO instances (id, server_group_id, name, health, address, launched_at, reported_at)
-         SELECT sg.id || ':' || (i.value ->> 'id'), sg.id, i.value ->> 'name', i.value ->> 'health', i.value ->> 'address', i.value ->> 'launchedAt', ?
-         FROM json_each(?) i JOIN server_groups sg ON sg.account = ? AND sg.location = i.value ->> 'location' AND sg.name = i.value ->> 'group'
-         WHERE ${owned}`,
-      )
-      .bind(now, JSON.stringify(instances), acct, acct, agentId),
+      .bind(acct, acct, agentId, JSON.stringify(body.serverGroups.map((g) => ({ location: g.location, name: g.name })))),
+    upsert,
+    instances,
     d1.prepare(`DELETE FROM load_balancers WHERE account = ? AND ${owned}`).bind(acct, acct, agentId),
     d1
       .prepare(

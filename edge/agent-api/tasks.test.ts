@@ -300,3 +300,40 @@ describe('POST /tasks/{id}/complete', () => {
     expect((await taskRow(task.id))!.status).toBe('LEASED');
   });
 });
+
+describe('a completed task updates the inventory at once', () => {
+  const snapshot = (account: string) => ({
+    name: 'hello-v001',
+    location: 'here',
+    moniker: { app: 'hello', stack: '', detail: '', cluster: 'hello', sequence: 1 },
+    disabled: false,
+    capacity: { min: 1, max: 1, desired: 1 },
+    artifact: null,
+    loadBalancers: ['hello'],
+    createdAt: Date.now(),
+    instances: [{ id: `${account}-i1`, name: 'hello-v001-0', health: 'Up', address: 'http://127.0.0.1:9', launchedAt: Date.now() }],
+  });
+  const groupRow = (account: string) => env.DB.prepare('SELECT name, disabled FROM server_groups WHERE account = ? AND name = ?').bind(account, 'hello-v001').first();
+
+  it('writes the group a create reports, so the next plan sees it without waiting for an inventory report', async () => {
+    const agent = await registeredAgent();
+    const task = await leased(agent);
+    expect(await groupRow(agent.account)).toBeNull();
+    const res = await complete(agent, task.id, { idempotencyKey: task.idempotencyKey, ok: true, result: { serverGroup: snapshot(agent.account), details: {} } });
+    expect(res.status).toBe(200);
+    expect(await groupRow(agent.account)).toEqual({ name: 'hello-v001', disabled: 0 });
+    const health = await env.DB.prepare('SELECT i.health FROM instances i JOIN server_groups g ON g.id = i.server_group_id WHERE g.account = ?').bind(agent.account).all();
+    expect(health.results).toEqual([{ health: 'Up' }]);
+
+    const destroy = await leased(agent, { operation: 'destroyServerGroup', payload: { account: agent.account, location: 'here', serverGroupName: 'hello-v001' } });
+    expect((await complete(agent, destroy.id, { idempotencyKey: destroy.idempotencyKey, ok: true })).status).toBe(200);
+    expect(await groupRow(agent.account)).toBeNull();
+  });
+
+  it('writes nothing for a failed task', async () => {
+    const agent = await registeredAgent();
+    const task = await leased(agent);
+    await complete(agent, task.id, { idempotencyKey: task.idempotencyKey, ok: false, error: 'never healthy', result: { serverGroup: snapshot(agent.account), details: {} } });
+    expect(await groupRow(agent.account)).toBeNull();
+  });
+});

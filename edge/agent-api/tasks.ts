@@ -11,6 +11,7 @@ import type { Env } from '../env.ts';
 import { ApiError } from '../errors.ts';
 import { jsonBody, jsonResponse, router } from '../lib/router.ts';
 import { completeTask, extendLease, type Completed } from '../tasks/lease.ts';
+import { taskOutcomeStatements } from './inventory.ts';
 import { pollTasks } from '../tasks/poll.ts';
 import { agentAuth, type AgentEnv } from './auth.ts';
 
@@ -59,9 +60,28 @@ export const taskApi = router<AgentEnv>()
       }
       throw err;
     }
+    if (body.ok) await recordOutcome(c.env.DB, id, agentId, done);
     await tellRunner(c.env, id, body.ok, done);
     return c.json({ status: done.status }, 200);
   });
+
+/**
+ * Writes what the task did to its server group into the inventory at once (the group as the
+ * result reports it, or its removal after a destroy). Best effort: the agent's next inventory
+ * report writes the same, so a failure here is logged, not answered.
+ */
+async function recordOutcome(d1: D1Database, taskId: string, agentId: string, done: Completed): Promise<void> {
+  try {
+    const task = await d1.prepare('SELECT account, operation, payload FROM tasks WHERE id = ?').bind(taskId).first<{ account: string; operation: string; payload: string }>();
+    if (!task) return;
+    const payload = JSON.parse(task.payload) as { location?: string; serverGroupName?: string };
+    const destroyed = task.operation === 'destroyServerGroup' && payload.location && payload.serverGroupName ? { location: payload.location, name: payload.serverGroupName } : undefined;
+    const statements = taskOutcomeStatements(d1, agentId, task.account, { serverGroup: done.result.serverGroup ?? null, ...(destroyed ? { destroyed } : {}) }, Date.now());
+    if (statements.length) await d1.batch(statements);
+  } catch (err) {
+    console.error(JSON.stringify({ event: 'task.outcome.unrecorded', taskId, message: (err as Error).message }));
+  }
+}
 
 /**
  * Passes the outcome to the execution's runner. The outcome is already in D1, so a runner that

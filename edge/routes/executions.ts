@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { asc, eq } from 'drizzle-orm';
+import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { applicationName } from '../../contract/names.ts';
 import { cancelRequest, evaluateRequest, executionDetail, executionList, executionListQuery, executionStart, executionSummary, judgmentRequest } from '../../contract/executions.ts';
@@ -13,6 +14,7 @@ import type { Message } from '../engine/messages.ts';
 import { resolveParameters, type ParameterConfig } from '../engine/parameters.ts';
 import { isComplete, type TriggerInfo } from '../engine/types.ts';
 import { badRequest, conflict, notFound } from '../errors.ts';
+import type { AppEnv } from '../env.ts';
 import { auditInsert } from '../lib/audit.ts';
 import { database, type Database } from '../lib/db.ts';
 import { jsonBody, jsonResponse, router } from '../lib/router.ts';
@@ -92,6 +94,16 @@ const events = createRoute({
   request: { params: idParam },
   responses: { 200: { description: 'text/event-stream of `execution` events' } },
 });
+
+/** The caller, execution and stage a stage control acts on; needs `execute`. */
+async function stageControlTarget(c: Context<AppEnv>, params: { id: string; stageId: string }) {
+  const p = c.get('principal');
+  assertScope(p, 'execute');
+  const db = database(c.env.DB);
+  const row = await loadExecutionRow(db, p, params.id);
+  const stage = await loadStageRow(db, params.id, params.stageId);
+  return { p, row, stage, ...params };
+}
 
 /** Sends messages to an execution's runner and records the control in the audit log. */
 async function sendControl(c: Parameters<typeof auditInsert>[1], row: typeof executions.$inferSelect, messages: Message[], action: string, details: Record<string, unknown> = {}) {
@@ -175,23 +187,13 @@ export const executionRoutes = router()
     return sendControl(c, row, [{ type: 'resumeExecution', executionId: row.id, user: p.name }], 'execution.resume');
   })
   .openapi(control('/executions/{id}/stages/{stageId}/restart', 'Restarts a finished stage and everything downstream'), async (c) => {
-    const p = c.get('principal');
-    assertScope(p, 'execute');
-    const db = database(c.env.DB);
-    const { id, stageId } = c.req.valid('param') as { id: string; stageId: string };
-    const row = await loadExecutionRow(db, p, id);
-    const stage = await loadStageRow(db, id, stageId);
+    const { p, row, stage, id, stageId } = await stageControlTarget(c, c.req.valid('param') as { id: string; stageId: string });
     if (!isComplete(stage.status)) throw conflict(`only a finished stage can be restarted; "${stage.name}" is ${stage.status}`);
     if (row.status === 'NOT_STARTED' || row.status === 'PAUSED') throw conflict(`execution is ${row.status}; resume or start it first`);
     return sendControl(c, row, [{ type: 'restartStage', executionId: id, stageId, user: p.name }], 'stage.restart', { stage: stage.name });
   })
   .openapi(control('/executions/{id}/stages/{stageId}/judgment', 'Continues or stops a manual judgment', judgmentRequest), async (c) => {
-    const p = c.get('principal');
-    assertScope(p, 'execute');
-    const db = database(c.env.DB);
-    const { id, stageId } = c.req.valid('param') as { id: string; stageId: string };
-    const row = await loadExecutionRow(db, p, id);
-    const stage = await loadStageRow(db, id, stageId);
+    const { p, row, stage, id, stageId } = await stageControlTarget(c, c.req.valid('param') as { id: string; stageId: string });
     if (stage.type !== 'manualJudgment') throw conflict(`stage "${stage.name}" is a ${stage.type} stage, not a manual judgment`);
     if (stage.status !== 'RUNNING' || row.status !== 'RUNNING') throw conflict(`stage "${stage.name}" is ${stage.status === 'RUNNING' ? `in a ${row.status} execution` : stage.status}; it is not awaiting judgment`);
     const body = c.req.valid('json' as never) as { judgmentStatus: 'continue' | 'stop'; input?: string };
@@ -202,22 +204,12 @@ export const executionRoutes = router()
     return sendControl(c, row, [{ type: 'stageInput', executionId: id, stageId, input: { kind: 'judgment', judgmentStatus: body.judgmentStatus, ...(body.input !== undefined ? { input: body.input } : {}), user: p.name } }], 'stage.judgment', { stage: stage.name, ...body });
   })
   .openapi(control('/executions/{id}/stages/{stageId}/skip-wait', 'Ends a wait stage now'), async (c) => {
-    const p = c.get('principal');
-    assertScope(p, 'execute');
-    const db = database(c.env.DB);
-    const { id, stageId } = c.req.valid('param') as { id: string; stageId: string };
-    const row = await loadExecutionRow(db, p, id);
-    const stage = await loadStageRow(db, id, stageId);
+    const { p, row, stage, id, stageId } = await stageControlTarget(c, c.req.valid('param') as { id: string; stageId: string });
     if (stage.type !== 'wait' || stage.status !== 'RUNNING') throw conflict(`stage "${stage.name}" is not a running wait stage (${stage.type}, ${stage.status})`);
     return sendControl(c, row, [{ type: 'stageInput', executionId: id, stageId, input: { kind: 'skipWait', user: p.name } }], 'stage.skip-wait', { stage: stage.name });
   })
   .openapi(control('/executions/{id}/stages/{stageId}/skip-window', 'Starts a stage now instead of waiting for its execution window'), async (c) => {
-    const p = c.get('principal');
-    assertScope(p, 'execute');
-    const db = database(c.env.DB);
-    const { id, stageId } = c.req.valid('param') as { id: string; stageId: string };
-    const row = await loadExecutionRow(db, p, id);
-    const stage = await loadStageRow(db, id, stageId);
+    const { p, row, stage, id, stageId } = await stageControlTarget(c, c.req.valid('param') as { id: string; stageId: string });
     if (stage.status !== 'SUSPENDED') throw conflict(`stage "${stage.name}" is ${stage.status}, not waiting for its execution window`);
     return sendControl(c, row, [{ type: 'windowOpen', executionId: id, stageId, skippedBy: p.name }], 'stage.skip-window', { stage: stage.name });
   })

@@ -35,7 +35,7 @@ async function processesLoggingTo(dir) {
   return found;
 }
 
-/** The agent itself: the child of its supervisor (the stack's agentProcess) running agents/cli.ts. */
+/** The agent itself: the child of its supervisor (the stack's agentProcess), run from the bundle or agents/cli.ts. */
 async function agentPid(supervisorPid) {
   for (const entry of await readdir('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -43,7 +43,7 @@ async function agentPid(supervisorPid) {
     const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
     if (ppid !== supervisorPid) continue;
     const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
-    if (cmdline.includes(path.join('agents', 'cli.ts'))) return Number(entry);
+    if (cmdline.includes(path.join('agents', 'cli.ts')) || cmdline.includes('gennaker-agent.mjs')) return Number(entry);
   }
   throw new Error(`no agent process under supervisor ${supervisorPid}`);
 }

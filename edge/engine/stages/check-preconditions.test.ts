@@ -26,7 +26,7 @@ describe('checkPreconditions stage', () => {
     { rule: 'stageStatus: a comma-separated list in any case', preconditions: [stageStatus('First', 'terminal, succeeded')], status: 'SUCCEEDED', warnings: [] },
     { rule: 'stageStatus: another status fails, saying what it is', preconditions: [stageStatus('First', 'TERMINAL')], status: 'TERMINAL', message: 'stage "First" is SUCCEEDED, expected TERMINAL', field: 'preconditions[0]' },
     { rule: 'stageStatus: an unknown stage fails', preconditions: [stageStatus('Nope', 'SUCCEEDED')], status: 'TERMINAL', message: 'no stage named "Nope"', field: 'preconditions[0]' },
-    { rule: 'clusterSize fails until agents report server groups', preconditions: [{ type: 'clusterSize', context: { account: 'a', cluster: 'c', regions: ['r'], expected: 1 } }], status: 'TERMINAL', field: 'preconditions[0]' },
+    { rule: 'clusterSize fails when the cluster has fewer server groups than expected (none reported here)', preconditions: [{ type: 'clusterSize', context: { account: 'a', cluster: 'c', regions: ['r'], expected: 1 } }], status: 'TERMINAL', field: 'preconditions[0]' },
     { rule: 'failPipeline false on a precondition: it only warns and the stage SUCCEEDS', preconditions: [expression('${false}', { failPipeline: false })], status: 'SUCCEEDED', warnings: ['expression "${false}" is false'] },
     {
       rule: 'every precondition must hold: the first hard failure fails the stage, warnings before it are kept',

@@ -1,0 +1,3 @@
+/** The canary judge's public entry points. */
+export { judge, classifierParams } from './judge.ts';
+export type * from './types.ts';

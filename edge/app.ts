@@ -12,6 +12,7 @@ import { applicationRoutes } from './routes/applications.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { auth } from './routes/auth.ts';
 import { bootstrap } from './routes/bootstrap.ts';
+import { canaryJudge } from './routes/canary-judge.ts';
 import { clusterRoutes } from './routes/clusters.ts';
 import { diagnostics } from './routes/diagnostics.ts';
 import { serverGroupActions } from './routes/server-group-actions.ts';
@@ -58,7 +59,8 @@ const routes = v1
   .route('/', agentRoutes)
   .route('/', clusterRoutes)
   .route('/', serverGroupActions)
-  .route('/', diagnostics);
+  .route('/', diagnostics)
+  .route('/', canaryJudge);
 v1.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
 v1.doc31('/openapi.json', {
   openapi: '3.1.0',

@@ -3,12 +3,14 @@
 import { writeFile } from 'node:fs/promises';
 import { benchAgent } from '../bench/agent.mjs';
 import { benchApi } from '../bench/api.mjs';
+import { benchCanary } from '../bench/canary.mjs';
 import { benchEngine } from '../bench/engine.mjs';
 
 const benches = [
   ['api', benchApi],
   ['engine', benchEngine],
   ['agent', benchAgent],
+  ['canary', benchCanary],
 ];
 
 const results = {};

@@ -53,7 +53,11 @@ function jitter(values: Float64Array, seed: number): Float64Array {
 }
 
 /** Classifies one metric; `control` is the baseline, `experiment` the canary. */
-export function classify(name: string, control: readonly number[], experiment: readonly number[], p: ClassifierParams): Classification {
+export const classify = (name: string, control: readonly number[], experiment: readonly number[], p: ClassifierParams): Classification =>
+  classifySorted(name, Float64Array.from(control).sort(), Float64Array.from(experiment).sort(), p);
+
+/** `classify` on ascending samples without NaN (the judge sorts each side once). */
+export function classifySorted(name: string, control: Float64Array, experiment: Float64Array, p: ClassifierParams): Classification {
   if (experiment.length === 0 || control.length === 0) {
     // With NaNs replaced by 0 an empty side means the metric reported nothing at all: not a failure.
     if (p.nanStrategy === 'replace') return plain('Pass', null);
@@ -61,8 +65,8 @@ export function classify(name: string, control: readonly number[], experiment: r
     if (p.mustHaveData && !p.critical) return plain('NodataFailMetric', reason);
     return plain('Nodata', reason, p.critical);
   }
-  let x = Float64Array.from(experiment).sort();
-  let y = Float64Array.from(control).sort();
+  let x = experiment;
+  let y = control;
   if (sameSorted(x, y)) return plain('Pass', 'The canary and baseline data are identical', false, 1);
   const xSingle = x[0] === x[x.length - 1];
   const ySingle = y[0] === y[y.length - 1];
@@ -97,4 +101,4 @@ function compare(name: string, y: Float64Array, x: Float64Array, p: ClassifierPa
 }
 
 /** Mean of a side, or null when it is empty. */
-export const meanOrNull = (values: readonly number[]): number | null => (values.length ? mean(values) : null);
+export const meanOrNull = (values: ArrayLike<number>): number | null => (values.length ? mean(values) : null);

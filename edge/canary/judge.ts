@@ -2,9 +2,9 @@
  * The canary judge (Kayenta's NetflixACAJudge): per metric NaN handling, outlier removal and
  * Mann-Whitney classification, then weighted group scoring. A pure function of its input.
  */
-import { classify, meanOrNull, type ClassifierParams } from './classifier.ts';
+import { classifySorted, meanOrNull, type ClassifierParams } from './classifier.ts';
 import { handleNaNs } from './nan.ts';
-import { removeOutliers } from './outliers.ts';
+import { removeOutliersSorted } from './outliers.ts';
 import { score, verdict } from './scorer.ts';
 import type { CanaryAnalysisConfig, CanaryConfig, JudgeResult, MetricResult, MetricsData } from './types.ts';
 
@@ -35,10 +35,10 @@ export function classifierParams(c: CanaryAnalysisConfig = {}): ClassifierParams
   };
 }
 
-/** Prepares one side: NaN strategy, then outlier removal when configured. */
-function prepare(values: readonly number[], c: CanaryAnalysisConfig, p: ClassifierParams): number[] {
-  const clean = handleNaNs(values, p.nanStrategy);
-  return c.outliers?.strategy === 'remove' ? removeOutliers(clean, c.outliers.outlierFactor ?? DEFAULT_OUTLIER_FACTOR) : clean;
+/** Prepares one side: NaN strategy, one sort, then outlier removal when configured. */
+function prepare(values: readonly number[], c: CanaryAnalysisConfig, p: ClassifierParams): Float64Array {
+  const sorted = Float64Array.from(handleNaNs(values, p.nanStrategy)).sort();
+  return c.outliers?.strategy === 'remove' ? removeOutliersSorted(sorted, c.outliers.outlierFactor ?? DEFAULT_OUTLIER_FACTOR) : sorted;
 }
 
 /** Judges one run: classifies every configured metric and scores the groups. Metrics missing from `data` have no data. */
@@ -48,7 +48,7 @@ export function judge(config: CanaryConfig, data: MetricsData): JudgeResult {
     const p = classifierParams(c);
     const control = prepare(data[m.name]?.control ?? [], c, p);
     const experiment = prepare(data[m.name]?.experiment ?? [], c, p);
-    const k = classify(m.name, control, experiment, p);
+    const k = classifySorted(m.name, control, experiment, p);
     return {
       name: m.name,
       groups: m.groups,

@@ -10,19 +10,25 @@ import { rankSumShifted } from './ranks.ts';
 
 export interface MannWhitneyResult { lower: number; upper: number; estimate: number }
 
-/** W(mu) − zq: the standardized, continuity-corrected rank statistic of x − mu against y. */
-export function wilcoxonDiff(x: Float64Array, y: Float64Array): (mu: number, zq: number) => number {
+/** The standardized, continuity-corrected rank statistic W(mu) of x − mu against y. */
+export function wilcoxonStatistic(x: Float64Array, y: Float64Array): (mu: number) => number {
   const nx = x.length;
   const ny = y.length;
   const n = nx + ny;
-  return (mu, zq) => {
+  return (mu) => {
     const { rankSum, tieTerm } = rankSumShifted(x, y, mu);
     const dz = rankSum - (nx * (nx + 1)) / 2 - (nx * ny) / 2;
     const correction = Math.sign(dz) * 0.5;
     const sigma = Math.sqrt(((nx * ny) / 12) * (n + 1 - tieTerm / (n * (n - 1))));
     if (sigma === 0) throw new Error('cannot compute confidence interval when all observations are tied');
-    return (dz - correction) / sigma - zq;
+    return (dz - correction) / sigma;
   };
+}
+
+/** W(mu) − zq, the function whose roots are the interval ends (zq = ±quantile) and the estimate (zq = 0). */
+export function wilcoxonDiff(x: Float64Array, y: Float64Array): (mu: number, zq: number) => number {
+  const w = wilcoxonStatistic(x, y);
+  return (mu, zq) => w(mu) - zq;
 }
 
 /** Smallest and largest possible shifts: min(x) − max(y), max(x) − min(y). */
@@ -33,21 +39,21 @@ export const shiftRange = (x: Float64Array, y: Float64Array) => ({ muMin: x[0]! 
  * correction; it differs from R's by less than the 1e-4 root tolerance on Kayenta's own suites.
  */
 export function mannWhitneySorted(x: Float64Array, y: Float64Array, confLevel: number): MannWhitneyResult {
-  const f = wilcoxonDiff(x, y);
+  const w = wilcoxonStatistic(x, y);
   const { muMin, muMax } = shiftRange(x, y);
-  const alpha = 1 - confLevel;
-  const zq = normalQuantile(alpha / 2);
+  // The statistic at the ends does not depend on the quantile: evaluate it once for all three roots.
+  const wMin = w(muMin);
+  const wMax = w(muMax);
+  const zq = normalQuantile((1 - confLevel) / 2);
   const root = (q: number) => {
-    const fLower = f(muMin, q);
-    if (fLower <= 0) return muMin;
-    const fUpper = f(muMax, q);
-    if (fUpper >= 0) return muMax;
-    return brent((mu) => f(mu, q), muMin, muMax, fLower, fUpper);
+    if (wMin - q <= 0) return muMin;
+    if (wMax - q >= 0) return muMax;
+    return brent((mu) => w(mu) - q, muMin, muMax, wMin - q, wMax - q);
   };
   const lower = root(-zq);
   const upper = root(zq);
   // The estimate is searched with no endpoint shortcut, as in Kayenta.
-  const estimate = brent((mu) => f(mu, 0), muMin, muMax, f(muMin, 0), f(muMax, 0));
+  const estimate = brent(w, muMin, muMax, wMin, wMax);
   return { lower, upper, estimate };
 }
 

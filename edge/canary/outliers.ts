@@ -6,7 +6,11 @@ import { mean, percentileSorted, sortedCopy } from './statistics.ts';
  * [min(P1, lower), max(P99, upper)] so small samples do not lose their tails.
  */
 export function iqrFences(values: readonly number[], factor: number, reduceSensitivity: boolean): { lower: number; upper: number } {
-  const sorted = sortedCopy(values);
+  return iqrFencesSorted(sortedCopy(values), factor, reduceSensitivity);
+}
+
+/** `iqrFences` on an ascending sample. */
+export function iqrFencesSorted(sorted: Float64Array, factor: number, reduceSensitivity: boolean): { lower: number; upper: number } {
   const q1 = percentileSorted(sorted, 25);
   const q3 = percentileSorted(sorted, 75);
   const iqr = q3 - q1;
@@ -39,3 +43,14 @@ export const dropFlagged = (values: readonly number[], flags: readonly boolean[]
 
 /** The judge's outlier step: IQR with reduced sensitivity, factor k (3 by default). */
 export const removeOutliers = (values: readonly number[], factor = 3): number[] => dropFlagged(values, iqrOutliers(values, factor, true));
+
+/** The judge's outlier step on an ascending sample; the result stays ascending. */
+export function removeOutliersSorted(sorted: Float64Array, factor = 3): Float64Array {
+  if (sorted.length === 0) return sorted;
+  const { lower, upper } = iqrFencesSorted(sorted, factor, true);
+  let from = 0;
+  let to = sorted.length;
+  while (from < to && sorted[from]! < lower) from++;
+  while (to > from && sorted[to - 1]! > upper) to--;
+  return sorted.subarray(from, to);
+}

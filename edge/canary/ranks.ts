@@ -8,8 +8,9 @@ export interface RankSum {
 }
 
 /**
- * Ranks `x − shift` together with `y` (both ascending) and returns the rank sum of x. The shifted
- * values are computed as `x[i] − shift` exactly as Kayenta does, so ties fall where they fall there.
+ * Ranks `x − shift` together with `y` (both ascending, no NaN) and returns the rank sum of x. The
+ * shifted values are computed as `x[i] − shift` exactly as Kayenta does, so ties fall where they
+ * fall there. This is the judge's inner loop (tens of calls per metric), hence the plain loops.
  */
 export function rankSumShifted(x: Float64Array, y: Float64Array, shift: number): RankSum {
   const nx = x.length;
@@ -19,23 +20,40 @@ export function rankSumShifted(x: Float64Array, y: Float64Array, shift: number):
   let rank = 0; // ranks already handed out
   let rankSum = 0;
   let tieTerm = 0;
-  while (i < nx || j < ny) {
-    const xv = i < nx ? x[i]! - shift : Infinity;
-    const yv = j < ny ? y[j]! : Infinity;
-    const v = xv <= yv ? xv : yv;
-    // Gather the whole tie group at value v from both sides.
-    let cx = 0;
-    while (i < nx && x[i]! - shift === v) { i++; cx++; }
+  let xv = nx > 0 ? x[0]! - shift : Infinity;
+  while (i < nx) {
+    const v = xv;
+    // y values below v, each tie group of y alone taking its ranks.
+    while (j < ny && y[j]! < v) {
+      const yv = y[j]!;
+      let cy = 1;
+      j++;
+      while (j < ny && y[j]! === yv) { j++; cy++; }
+      if (cy > 1) tieTerm += cy * cy * cy - cy;
+      rank += cy;
+    }
+    // The x values tied at v (after the shift), and any y values equal to them.
+    let cx = 1;
+    i++;
+    xv = i < nx ? x[i]! - shift : Infinity;
+    while (i < nx && xv === v) {
+      cx++;
+      i++;
+      xv = i < nx ? x[i]! - shift : Infinity;
+    }
     let cy = 0;
     while (j < ny && y[j]! === v) { j++; cy++; }
-    if (cx + cy === 0) {
-      // Only possible with infinite values; rank them one at a time so the loop progresses.
-      if (i < nx && xv === v) { i++; cx = 1; } else { j++; cy = 1; }
-    }
     const t = cx + cy;
     rankSum += cx * (rank + (t + 1) / 2);
     if (t > 1) tieTerm += t * t * t - t;
     rank += t;
+  }
+  while (j < ny) {
+    const yv = y[j]!;
+    let cy = 1;
+    j++;
+    while (j < ny && y[j]! === yv) { j++; cy++; }
+    if (cy > 1) tieTerm += cy * cy * cy - cy;
   }
   return { rankSum, tieTerm };
 }

@@ -1,11 +1,12 @@
 /**
- * Kayenta's own test vectors (shared/reference/canary-vectors) as checks: each case yields the
+ * Kayenta's own test vectors (copied from shared/reference/canary-vectors into ./vectors, so a clone
+ * without shared/ beside it still runs them) as checks: each case yields the
  * list of its mismatches, empty when it passes. Used by vectors.test.ts and the bench.
  */
-import classifierFile from '../../../shared/reference/canary-vectors/classifier.json' with { type: 'json' };
-import detectorsFile from '../../../shared/reference/canary-vectors/detectors-and-statistics.json' with { type: 'json' };
-import mannWhitneyFile from '../../../shared/reference/canary-vectors/mann-whitney.json' with { type: 'json' };
-import scorerFile from '../../../shared/reference/canary-vectors/scorer.json' with { type: 'json' };
+import classifierFile from './vectors/classifier.json' with { type: 'json' };
+import detectorsFile from './vectors/detectors-and-statistics.json' with { type: 'json' };
+import mannWhitneyFile from './vectors/mann-whitney.json' with { type: 'json' };
+import scorerFile from './vectors/scorer.json' with { type: 'json' };
 import { classify, type Classification } from './classifier.ts';
 import { mannWhitney, shiftRange, wilcoxonDiff } from './mann-whitney.ts';
 import { removeNaNs, replaceNaNs } from './nan.ts';

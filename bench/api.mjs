@@ -1,9 +1,6 @@
 // API figures on the real local stack (wrangler dev + local D1): how long the console's most
 // frequent calls take, measured from a client on this machine.
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { startStack } from '../scripts/stack.mjs';
+import { benchStack } from './stack.mjs';
 
 const ROUNDS = 60;
 
@@ -24,17 +21,7 @@ async function time(fn) {
 
 /** Returns `{figure: {value, unit}}` for the API. */
 export async function benchApi() {
-  const stateDir = await mkdtemp(path.join(os.tmpdir(), 'gennaker-bench-'));
-  const stack = await startStack({ port: 8805, stateDir, agent: false, seed: false });
-  const call = async (method, p, body) => {
-    const res = await fetch(`${stack.url}/api/v1${p}`, {
-      method,
-      headers: { Authorization: `Bearer ${stack.adminToken}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
-    return res.json();
-  };
+  const { call, stop } = await benchStack(8805);
   try {
     await call('POST', '/applications', { name: 'bench' });
     for (let i = 0; i < 200; i++) await call('POST', '/applications', { name: `app${i}` });
@@ -55,7 +42,6 @@ export async function benchApi() {
       },
     };
   } finally {
-    await stack.stop();
-    await rm(stateDir, { recursive: true, force: true });
+    await stop();
   }
 }

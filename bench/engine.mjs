@@ -1,10 +1,7 @@
 // Engine figures on the real local stack: stage-transition overhead on a 100-stage serial
 // pipeline of zero-second waits, 200 concurrent executions of a 10-stage pipeline, and whether
 // any stage was lost or run twice. A bare D1 write is timed in the same run for comparison.
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { startStack } from '../scripts/stack.mjs';
+import { benchStack } from './stack.mjs';
 
 const percentile = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -15,17 +12,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const waits = (n) => Array.from({ length: n }, (_, i) => ({ refId: String(i + 1), requisiteStageRefIds: i ? [String(i)] : [], type: 'wait', name: `Wait ${i + 1}`, waitTime: 0 }));
 
 export async function benchEngine() {
-  const stateDir = await mkdtemp(path.join(os.tmpdir(), 'gennaker-bench-engine-'));
-  const stack = await startStack({ port: 8806, stateDir, agent: false, seed: false });
-  const call = async (method, p, body) => {
-    const res = await fetch(`${stack.url}/api/v1${p}`, {
-      method,
-      headers: { Authorization: `Bearer ${stack.adminToken}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    if (!res.ok) throw new Error(`${method} ${p}: ${res.status} ${await res.text()}`);
-    return res.json();
-  };
+  const { call, stop } = await benchStack(8806);
   const until = async (id, deadlineMs, pollMs = 100) => {
     const end = Date.now() + deadlineMs;
     for (;;) {
@@ -81,7 +68,6 @@ export async function benchEngine() {
       'engine.lost_or_duplicated_stages': { value: lostOrDuplicated, unit: 'count' },
     };
   } finally {
-    await stack.stop();
-    await rm(stateDir, { recursive: true, force: true });
+    await stop();
   }
 }

@@ -3,14 +3,12 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../scripts/stack.mjs';
+import { launchChromium, SHOTS } from './support.ts';
 
 const PORT = 8791;
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const SHOTS = path.join(ROOT, 'test-results', 'screenshots');
 const APP = 'checkout';
 const PIPELINE = 'Deploy to prod';
 
@@ -36,10 +34,7 @@ beforeAll(async () => {
   stateDir = await mkdtemp(path.join(tmpdir(), 'gennaker-console-e2e-'));
   await mkdir(SHOTS, { recursive: true });
   stack = await startStack({ port: PORT, stateDir, agent: false, seed: false });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.setDefaultTimeout(15_000);
 });

@@ -4,14 +4,12 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../../scripts/stack.mjs';
+import { adminApi, launchChromium, SHOTS } from './support.ts';
 
 const PORT = 8793;
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const SHOTS = path.join(ROOT, 'test-results', 'screenshots');
 const APP = 'payments';
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 
@@ -24,17 +22,7 @@ let releaseRun = '';
 
 const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
 
-/** The API as the admin's token sees it: to set up, and as a second opinion on what the console shows. */
-async function asAdmin(p: string, init: { method?: string; body?: unknown } = {}) {
-  const res = await fetch(`${stack.url}/api/v1${p}`, {
-    method: init.method ?? 'GET',
-    headers: { Authorization: `Bearer ${stack.adminToken}`, ...(init.body ? { 'Content-Type': 'application/json' } : {}) },
-    ...(init.body ? { body: JSON.stringify(init.body) } : {}),
-  });
-  const body = await res.json();
-  if (!res.ok) throw new Error(`${init.method ?? 'GET'} ${p}: ${res.status} ${JSON.stringify(body)}`);
-  return body;
-}
+const asAdmin = adminApi(() => stack);
 
 async function createPipeline(config: object): Promise<string> {
   return (await asAdmin(`/applications/${APP}/pipelines`, { method: 'POST', body: config })).id;
@@ -58,10 +46,7 @@ beforeAll(async () => {
   stateDir = await mkdtemp(path.join(tmpdir(), 'gennaker-executions-e2e-'));
   await mkdir(SHOTS, { recursive: true });
   stack = await startStack({ port: PORT, stateDir, agent: false, seed: false });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   page.setDefaultTimeout(15_000);
   // Counts the event streams the console opens and closes, to check it closes them on leaving.

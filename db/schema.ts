@@ -303,6 +303,21 @@ export const canaryConfigs = sqliteTable(
   (t) => [uniqueIndex('canary_configs_app_name').on(t.application, t.name)],
 );
 
+/** Append-only: every save of a canary config adds a row; restore adds a row copying an older config. */
+export const canaryConfigVersions = sqliteTable(
+  'canary_config_versions',
+  {
+    configId: text('config_id').notNull(),
+    version: integer('version').notNull(),
+    config: json<Record<string, unknown>>('config').notNull(),
+    author: text('author').notNull(),
+    action: text('action', { enum: ['create', 'update', 'restore'] }).notNull(),
+    note: text('note'),
+    createdAt: ms('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.configId, t.version] })],
+);
+
 export const canaryRuns = sqliteTable(
   'canary_runs',
   {

@@ -12,6 +12,7 @@ import { applicationRoutes } from './routes/applications.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { auth } from './routes/auth.ts';
 import { bootstrap } from './routes/bootstrap.ts';
+import { canaryConfigRoutes } from './routes/canary-configs.ts';
 import { canaryJudge } from './routes/canary-judge.ts';
 import { clusterRoutes } from './routes/clusters.ts';
 import { diagnostics } from './routes/diagnostics.ts';
@@ -60,7 +61,8 @@ const routes = v1
   .route('/', clusterRoutes)
   .route('/', serverGroupActions)
   .route('/', diagnostics)
-  .route('/', canaryJudge);
+  .route('/', canaryJudge)
+  .route('/', canaryConfigRoutes);
 v1.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
 v1.doc31('/openapi.json', {
   openapi: '3.1.0',

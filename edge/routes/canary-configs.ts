@@ -10,6 +10,7 @@ import { badRequest, conflict, notFound } from '../errors.ts';
 import { auditInsert } from '../lib/audit.ts';
 import { database, type Database } from '../lib/db.ts';
 import { jsonBody, jsonResponse, router } from '../lib/router.ts';
+import { errorText, expectedVersion, idParam, ifMatchHeader, isUniqueViolation, versionParam } from '../lib/versioning.ts';
 import { isoOf } from '../lib/time.ts';
 import { loadApplication } from './applications.ts';
 
@@ -93,14 +94,6 @@ async function assertNameFree(db: Database, app: string, name: string, exceptId?
   if (clash && clash.id !== exceptId) throw nameClash(app, name);
 }
 
-/** `If-Match: 3` (or `"3"`) makes an update fail with 409 when someone saved version 4 first. */
-function expectedVersion(header: string | undefined): number | undefined {
-  if (header === undefined) return undefined;
-  const m = /^(?:W\/)?"?(\d+)"?$/.exec(header.trim());
-  if (!m) throw badRequest('If-Match', 'If-Match must be the canary config version you edited, e.g. "3"');
-  return Number(m[1]);
-}
-
 type Ctx = Parameters<typeof auditInsert>[1];
 
 /** The batch that stores version `version` of a canary config and its history row, with audit. */
@@ -122,10 +115,6 @@ function saveStatements(db: Database, c: Ctx, row: Row, action: VersionRow['acti
   ] as const;
 }
 
-/** D1 reports constraint failures as errors whose message (or cause) names the constraint. */
-function isUniqueViolation(err: unknown): boolean {
-  return /UNIQUE|PRIMARY KEY/i.test(String((err as Error).message) + String((err as { cause?: Error }).cause?.message));
-}
 
 /** Saves a new version with compare-and-set on the previous version, so two racing saves cannot both win. */
 async function commitVersion(db: Database, c: Ctx, next: Row, action: VersionRow['action'], note: string | null = null) {
@@ -134,7 +123,7 @@ async function commitVersion(db: Database, c: Ctx, next: Row, action: VersionRow
   } catch (err) {
     if (isUniqueViolation(err)) {
       // Either the history key (config, version) rejected the loser of a race, or a rename raced onto a taken name.
-      if (/canary_configs\.(application|name)|canary_configs_app_name/i.test(String((err as Error).message) + String((err as { cause?: Error }).cause?.message))) {
+      if (/canary_configs\.(application|name)|canary_configs_app_name/i.test(errorText(err))) {
         throw nameClash(next.application, next.name);
       }
       throw conflict(`canary config was saved by someone else meanwhile (version ${next.version} exists); reload`);
@@ -144,9 +133,6 @@ async function commitVersion(db: Database, c: Ctx, next: Row, action: VersionRow
 }
 
 const mw = [authenticate];
-const idParam = z.object({ id: z.string().min(1).max(64) });
-const versionParam = z.object({ id: z.string().min(1).max(64), version: z.coerce.number().int().positive() });
-const ifMatch = z.object({ 'if-match': z.string().max(40).optional() });
 const configBody = jsonBody(z.record(z.string(), z.unknown()), 'A canary config (Kayenta shape: name, metrics, classifier)');
 
 const list = createRoute({
@@ -166,7 +152,7 @@ const get = createRoute({
 });
 const update = createRoute({
   method: 'put', path: '/canary-configs/{id}', tags: ['canary'], middleware: mw,
-  request: { params: idParam, headers: ifMatch, body: configBody },
+  request: { params: idParam, headers: ifMatchHeader, body: configBody },
   responses: { 200: jsonResponse(storedCanaryConfig, 'Saved as a new version') },
 });
 const remove = createRoute({
@@ -232,7 +218,7 @@ export const canaryConfigRoutes = router()
     assertScope(p, 'write');
     const db = database(c.env.DB);
     const row = await loadConfig(db, p, c.req.valid('param').id);
-    const expected = expectedVersion(c.req.valid('header')['if-match']);
+    const expected = expectedVersion(c.req.valid('header')['if-match'], 'canary config');
     const { name, config } = validConfig(c.req.valid('json'));
     if (expected !== undefined && expected !== row.version) {
       throw conflict(`canary config is at version ${row.version}, not ${expected}; reload and reapply your change`, 'If-Match');

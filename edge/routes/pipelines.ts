@@ -10,6 +10,7 @@ import { badRequest, conflict, notFound } from '../errors.ts';
 import { auditInsert } from '../lib/audit.ts';
 import { database, type Database } from '../lib/db.ts';
 import { jsonBody, jsonResponse, router } from '../lib/router.ts';
+import { expectedVersion, idParam, ifMatchHeader, isUniqueViolation, versionParam } from '../lib/versioning.ts';
 import { isoOf } from '../lib/time.ts';
 import { activeStatuses, loadApplication } from './applications.ts';
 
@@ -71,14 +72,6 @@ async function assertNameFree(db: Database, app: string, name: string, exceptId?
   if (clash && clash.id !== exceptId) throw conflict(`application "${app}" already has a pipeline named "${name}"`, 'name');
 }
 
-/** `If-Match: 3` (or `"3"`) makes an update fail with 409 when someone saved version 4 first. */
-function expectedVersion(header: string | undefined): number | undefined {
-  if (header === undefined) return undefined;
-  const m = /^(?:W\/)?"?(\d+)"?$/.exec(header.trim());
-  if (!m) throw badRequest('If-Match', 'If-Match must be the pipeline version you edited, e.g. "3"');
-  return Number(m[1]);
-}
-
 /** The batch that stores version `version` of a pipeline and its history row, with audit. */
 function saveStatements(db: Database, c: Parameters<typeof auditInsert>[1], row: Row, action: VersionRow['action'], note: string | null, exists: boolean) {
   return [
@@ -99,9 +92,6 @@ function saveStatements(db: Database, c: Parameters<typeof auditInsert>[1], row:
 }
 
 const mw = [authenticate];
-const idParam = z.object({ id: z.string().min(1).max(64) });
-const versionParam = z.object({ id: z.string().min(1).max(64), version: z.coerce.number().int().positive() });
-const ifMatch = z.object({ 'if-match': z.string().max(40).optional() });
 const configBody = jsonBody(z.record(z.string(), z.unknown()), 'A pipeline config (Spinnaker shape: name, stages, triggers, parameterConfig, …)');
 
 const list = createRoute({
@@ -121,7 +111,7 @@ const get = createRoute({
 });
 const update = createRoute({
   method: 'put', path: '/pipelines/{id}', tags: ['pipelines'], middleware: mw,
-  request: { params: idParam, headers: ifMatch, body: configBody },
+  request: { params: idParam, headers: ifMatchHeader, body: configBody },
   responses: { 200: jsonResponse(pipeline, 'Saved as a new version') },
 });
 const remove = createRoute({
@@ -187,7 +177,7 @@ export const pipelineRoutes = router()
     assertScope(p, 'write');
     const db = database(c.env.DB);
     const row = await loadPipeline(db, p, c.req.valid('param').id);
-    const expected = expectedVersion(c.req.valid('header')['if-match']);
+    const expected = expectedVersion(c.req.valid('header')['if-match'], 'pipeline');
     const config = validConfig(c.req.valid('json'), row.application);
     if (expected !== undefined && expected !== row.version) {
       throw conflict(`pipeline is at version ${row.version}, not ${expected}; reload and reapply your change`, 'If-Match');
@@ -265,7 +255,3 @@ async function commitVersion(db: Database, c: Parameters<typeof auditInsert>[1],
   }
 }
 
-/** D1 reports constraint failures as errors whose message (or cause) names the constraint. */
-function isUniqueViolation(err: unknown): boolean {
-  return /UNIQUE|PRIMARY KEY/i.test(String((err as Error).message) + String((err as { cause?: Error }).cause?.message));
-}

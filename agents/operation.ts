@@ -18,7 +18,10 @@ export function parseOperation(task: LeasedTask): { ok: true; op: ParsedOperatio
 }
 
 /** Two tasks with the same key must not run at once: they change the same server group. */
-export const serverGroupKey = (op: ParsedOperation) => `${op.payload.account}/${op.payload.location}/${op.payload.serverGroupName}`;
+export const serverGroupKey = (op: ParsedOperation) => `${op.payload.account}/${op.payload.location}/${subjectOf(op)}`;
+
+/** The server group a task is about (for a metrics collection, the canary's). */
+export const subjectOf = (op: ParsedOperation): string => (op.operation === 'collectMetrics' ? op.payload.experiment.scope : op.payload.serverGroupName);
 
 /** Runs the operation through the provider; the result is checked against the protocol before it is sent. */
 export async function runOperation(provider: Provider, op: ParsedOperation, log: TaskLog): Promise<TaskResult> {
@@ -44,6 +47,8 @@ async function call(provider: Provider, op: ParsedOperation, log: TaskLog) {
     case 'destroyServerGroup':
       await provider.destroyServerGroup(op.payload, log);
       return null;
+    case 'collectMetrics':
+      throw new Error('this agent cannot collect metrics yet');
     default: {
       const never: never = op;
       throw new Error(`unknown operation ${JSON.stringify(never)}`);

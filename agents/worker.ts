@@ -6,7 +6,7 @@
 import { MAX_TASKS_PER_POLL } from '../contract/agent-protocol.ts';
 import { TASK_LEASE_MS, type LeasedTask } from '../contract/operations.ts';
 import { AgentApiError, type AgentClient, type TaskCompletionBody } from './client.ts';
-import { parseOperation, runOperation, serverGroupKey, type ParsedOperation } from './operation.ts';
+import { parseOperation, runOperation, serverGroupKey, subjectOf, type ParsedOperation } from './operation.ts';
 import type { Provider } from './providers/provider.ts';
 import { retryDelayMs, seconds } from './retry.ts';
 
@@ -131,7 +131,7 @@ export class TaskWorker {
     if (!parsed.ok) return this.#refuse(task, short, parsed.error);
     const provider = this.#deps.providerFor(task.account);
     if (!provider) return this.#refuse(task, short, `this agent has no provider for account "${task.account}"`);
-    const label = `${short} ${task.operation} ${parsed.op.payload.serverGroupName}`;
+    const label = `${short} ${task.operation} ${subjectOf(parsed.op)}`;
     const held: Held = { task, op: parsed.op, provider, label, logs: [], leaseUntil: this.#deps.now() + TASK_LEASE_MS, lost: false, started: false, heartbeats: new AbortController() };
     this.#held.set(task.id, held);
     this.#deps.log(`${label}: received (attempt ${task.attempt}, account ${task.account})`);

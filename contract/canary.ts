@@ -20,8 +20,45 @@ export const canaryAnalysisConfig = z.object({
   outliers: z.object({ strategy: z.enum(['remove', 'keep']).optional(), outlierFactor: z.number().finite().positive().optional() }).optional(),
 });
 
+const promMetricName = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, 'expected a Prometheus metric name');
+
+/**
+ * PromQL run with `query_range` at the canary's step. `${scope}` becomes the server group name and
+ * `${location}` its location, e.g. `sum(rate(http_request_errors_total{server_group="${scope}"}[30s]))`.
+ * The query should aggregate to one series per scope (Kayenta's convention); more are summed.
+ */
+export const prometheusMetricQuery = z.strictObject({
+  type: z.literal('prometheus'),
+  query: z.string().min(1).max(4000),
+});
+
+/**
+ * What the agent computes itself from each instance's `/metrics` (no Prometheus needed), one value
+ * per step summed over the scope's instances: `rate` — per-second increase of a counter; `gauge` —
+ * the mean of a gauge; `ratio` — increase of `metric` over increase of `denominator` (error rate);
+ * `quantile` — a quantile of a histogram's bucket increases (latency p99).
+ */
+export const builtinMetricQuery = z.strictObject({
+  type: z.literal('builtin'),
+  metric: promMetricName,
+  aggregation: z.enum(['rate', 'gauge', 'ratio', 'quantile']),
+  denominator: promMetricName.optional(),
+  quantile: z.number().gt(0).lt(1).optional(),
+  /** Only series whose labels equal these. */
+  labels: z.record(z.string(), z.string().max(200)).default({}),
+}).superRefine((q, ctx) => {
+  if (q.aggregation === 'ratio' && !q.denominator) ctx.addIssue({ code: 'custom', path: ['denominator'], message: 'a ratio needs a denominator metric' });
+  if (q.aggregation === 'quantile' && q.quantile === undefined) ctx.addIssue({ code: 'custom', path: ['quantile'], message: 'a quantile aggregation needs a quantile between 0 and 1' });
+});
+
+export const metricQuery = z.discriminatedUnion('type', [prometheusMetricQuery, builtinMetricQuery]);
+export type MetricQuery = z.infer<typeof metricQuery>;
+export type MetricSourceType = MetricQuery['type'];
+
 export const canaryMetricConfig = z.object({
   name: z.string().min(1).max(200),
+  /** Where the values come from; the judge API does not need it, the canary stage does. */
+  query: metricQuery.optional(),
   groups: z.array(z.string().min(1).max(200)).min(1).max(50),
   analysisConfigurations: z.object({ canary: canaryAnalysisConfig.optional() }).optional(),
 });
@@ -62,3 +99,15 @@ export const judgeResponse = z.object({
   result: z.enum(['Pass', 'Marginal', 'Fail']),
   reason: z.string().nullable(),
 });
+
+/** One scope's values for one metric: a point per step from `startMs`; null is a step with no value (NaN). */
+export const metricSeries = z.strictObject({
+  startMs: z.number().int(),
+  stepSec: z.number().int().positive(),
+  values: z.array(z.number().finite().nullable()).max(100_000),
+});
+export type MetricSeries = z.infer<typeof metricSeries>;
+
+/** What a `collectMetrics` task reports in `result.details.metrics`: per metric name, control and experiment. */
+export const collectedMetrics = z.record(z.string(), z.strictObject({ control: metricSeries, experiment: metricSeries }));
+export type CollectedMetrics = z.infer<typeof collectedMetrics>;

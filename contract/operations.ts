@@ -3,6 +3,7 @@
  * One source for the edge, the agent and its providers.
  */
 import { z } from 'zod';
+import { metricQuery } from './canary.ts';
 
 export const instanceHealths = ['Up', 'Down', 'OutOfService', 'Starting', 'Unknown', 'Draining'] as const;
 
@@ -62,11 +63,41 @@ export const operations = {
     /** Put the new group's instances into the load balancers once healthy. */
     enabled: z.boolean().default(true),
     healthCheck: z.strictObject({ path: z.string().max(500).default('/health'), timeoutSec: z.number().int().min(1).max(3600).default(120) }).default({ path: '/health', timeoutSec: 120 }),
+    /**
+     * Scrape each instance's Prometheus endpoint every `stepSec` while the group lives, for canary
+     * metrics of the `builtin` source (the agent keeps the samples in memory).
+     */
+    metrics: z.strictObject({ path: z.string().max(500).default('/metrics'), stepSec: z.number().int().min(1).max(3600) }).optional(),
   }),
   enableServerGroup: serverGroupRef,
-  disableServerGroup: serverGroupRef.extend({ drainTimeoutSec: z.number().int().min(0).max(3600).default(30) }),
+  disableServerGroup: serverGroupRef.extend({
+    drainTimeoutSec: z.number().int().min(0).max(3600).default(30),
+    /**
+     * Rolling red/black (Orca's `desiredPercentage`): take only this share of the group's instances
+     * out of its load balancers, rounded up; the group stays enabled until 100.
+     */
+    desiredPercentage: z.number().int().min(0).max(100).optional(),
+  }),
   resizeServerGroup: serverGroupRef.extend({ capacity: capacitySpec, waitForHealthy: z.boolean().default(true) }),
   destroyServerGroup: serverGroupRef,
+  /**
+   * Reads canary metrics for a control and an experiment scope (server groups) over their windows,
+   * from a Prometheus the agent can reach or from the agent's own scrapes (`builtin`). The result's
+   * `details.metrics` is `collectedMetrics` (contract/canary.ts).
+   */
+  collectMetrics: z.strictObject({
+    account: z.string().min(1).max(64),
+    location: z.string().min(1).max(64),
+    source: z.discriminatedUnion('type', [
+      /** `url` defaults to the agent's `--prometheus-url`. */
+      z.strictObject({ type: z.literal('prometheus'), url: z.url().max(2000).optional() }),
+      z.strictObject({ type: z.literal('builtin') }),
+    ]),
+    stepSec: z.number().int().min(1).max(3600),
+    metrics: z.array(z.strictObject({ name: z.string().min(1).max(200), query: metricQuery })).min(1).max(500),
+    control: z.strictObject({ scope: z.string().min(1).max(200), location: z.string().min(1).max(64), startMs: z.number().int(), endMs: z.number().int() }),
+    experiment: z.strictObject({ scope: z.string().min(1).max(200), location: z.string().min(1).max(64), startMs: z.number().int(), endMs: z.number().int() }),
+  }),
 } as const;
 export type OperationName = keyof typeof operations;
 export const operationNames = Object.keys(operations) as OperationName[];

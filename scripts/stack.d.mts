@@ -7,6 +7,8 @@ export interface StackOptions {
   stateDir?: string;
   /** Start a local agent and wait until it is online; default true. */
   agent?: boolean;
+  /** More command-line options for the local agent (e.g. `--prometheus-url`). */
+  agentArgs?: string[];
   /** Create the demo application and pipeline unless they exist; default true. */
   seed?: boolean;
   /** Print progress (and the agent's lines) to the console; default true means silent. */

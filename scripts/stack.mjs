@@ -30,6 +30,8 @@ export async function startStack({
   log,
   credentialsDir,
   wranglerLog,
+  /** More command-line options for the local agent (e.g. `--prometheus-url`). */
+  agentArgs = [],
 } = {}) {
   const dir = path.resolve(stateDir);
   await mkdir(dir, { recursive: true, mode: 0o700 });
@@ -58,7 +60,7 @@ export async function startStack({
     let agentProcess;
     if (agent) {
       say('Starting the local agent…');
-      const started = await startAgent({ url: edge.url, adminToken: admin.token, stateDir: dir, say, logFile: path.join(dir, 'agent.log') });
+      const started = await startAgent({ url: edge.url, adminToken: admin.token, stateDir: dir, say, logFile: path.join(dir, 'agent.log'), extraArgs: agentArgs });
       children.push(started.child);
       agentProcess = started.child;
       say(`Agent ${started.agentId} online`);

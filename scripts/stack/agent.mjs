@@ -60,9 +60,9 @@ async function usableSavedState(url, stateFile) {
  * it online. It reuses the identity in `<stateDir>/agent.json` when the edge still accepts it;
  * otherwise it registers anew with a fresh one-time install token.
  */
-export async function startAgent({ url, adminToken, stateDir, name = 'local-agent', say, logFile, timeoutMs = 60_000 }) {
+export async function startAgent({ url, adminToken, stateDir, name = 'local-agent', say, logFile, timeoutMs = 60_000, extraArgs = [] }) {
   const stateFile = path.join(stateDir, 'agent.json');
-  const args = ['--server', url, '--state', stateFile, '--name', name];
+  const args = ['--server', url, '--state', stateFile, '--name', name, ...extraArgs];
   if (!(await usableSavedState(url, stateFile))) {
     await rm(stateFile, { force: true });
     const { token } = await apiExpect(201, url, 'POST', '/api/v1/agents/install-tokens', { token: adminToken, body: { expiresInMinutes: 10 } });

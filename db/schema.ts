@@ -3,7 +3,7 @@
  * hold documents validated by the zod schemas in `contract/` before they are written.
  */
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 
 const json = <T>(name: string) => text(name, { mode: 'json' }).$type<T>();
 const ms = (name: string) => integer(name);
@@ -318,21 +318,59 @@ export const canaryConfigVersions = sqliteTable(
   (t) => [primaryKey({ columns: [t.configId, t.version] })],
 );
 
+export const canaryRunStatuses = ['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELED'] as const;
+
+/**
+ * One canary analysis run (a canary stage run): summary columns for lists, the config as judged.
+ * Its intervals are rows of `canary_intervals`, so no row carries more than one interval's series.
+ */
 export const canaryRuns = sqliteTable(
   'canary_runs',
   {
     id: text('id').primaryKey(),
     executionId: text('execution_id'),
     stageId: text('stage_id'),
+    stageName: text('stage_name'),
     application: text('application').notNull(),
+    configName: text('config_name').notNull(),
+    configVersion: integer('config_version'),
+    /** The canary config as it was judged with. */
     config: json<Record<string, unknown>>('config').notNull(),
-    status: text('status', { enum: executionStatuses }).notNull(),
-    score: integer('score'),
-    result: json<Record<string, unknown> | null>('result'),
+    status: text('status', { enum: canaryRunStatuses }).notNull(),
+    /** The last judged interval's score, null before the first. */
+    score: real('score'),
+    result: text('result', { enum: ['Pass', 'Marginal', 'Fail'] }),
+    thresholds: json<{ pass: number; marginal: number }>('thresholds').notNull(),
+    /** Baseline and canary scopes: `{serverGroup, account, location, version}`. */
+    control: json<Record<string, unknown>>('control').notNull(),
+    experiment: json<Record<string, unknown>>('experiment').notNull(),
+    metricsSource: text('metrics_source', { enum: ['prometheus', 'builtin'] }).notNull(),
+    plannedIntervals: integer('planned_intervals').notNull(),
+    completedIntervals: integer('completed_intervals').notNull().default(0),
+    reason: text('reason'),
     createdAt: ms('created_at').notNull(),
     updatedAt: ms('updated_at').notNull(),
   },
-  (t) => [index('canary_runs_execution').on(t.executionId)],
+  (t) => [index('canary_runs_execution').on(t.executionId), index('canary_runs_app_created').on(t.application, t.createdAt, t.id)],
+);
+
+/** One analysis interval of a canary run: the judge's answer and the series it judged. */
+export const canaryIntervals = sqliteTable(
+  'canary_intervals',
+  {
+    runId: text('run_id').notNull().references(() => canaryRuns.id, { onDelete: 'cascade' }),
+    index: integer('index').notNull(),
+    experimentStartMs: ms('experiment_start_ms').notNull(),
+    experimentEndMs: ms('experiment_end_ms').notNull(),
+    controlStartMs: ms('control_start_ms').notNull(),
+    controlEndMs: ms('control_end_ms').notNull(),
+    judgedAt: ms('judged_at').notNull(),
+    score: real('score').notNull(),
+    result: text('result', { enum: ['Pass', 'Marginal', 'Fail'] }).notNull(),
+    judge: json<Record<string, unknown>>('judge').notNull(),
+    series: json<Record<string, unknown>>('series').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.runId, t.index] })],
 );
 
 /** Who did what, when: one row for every write, in the same batch as the write. */

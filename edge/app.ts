@@ -14,6 +14,7 @@ import { auth } from './routes/auth.ts';
 import { bootstrap } from './routes/bootstrap.ts';
 import { canaryConfigRoutes } from './routes/canary-configs.ts';
 import { canaryJudge } from './routes/canary-judge.ts';
+import { canaryReportRoutes } from './routes/canary-reports.ts';
 import { clusterRoutes } from './routes/clusters.ts';
 import { diagnostics } from './routes/diagnostics.ts';
 import { serverGroupActions } from './routes/server-group-actions.ts';
@@ -62,7 +63,8 @@ const routes = v1
   .route('/', serverGroupActions)
   .route('/', diagnostics)
   .route('/', canaryJudge)
-  .route('/', canaryConfigRoutes);
+  .route('/', canaryConfigRoutes)
+  .route('/', canaryReportRoutes);
 v1.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
 v1.doc31('/openapi.json', {
   openapi: '3.1.0',

@@ -58,6 +58,8 @@ function stateOf(g: GroupRow, members: InstanceRow[]): LoadedServerGroup {
     createdAt: g.createdAt,
     instances: members.map((i) => ({ name: i.name, health: i.health })),
     moniker: { app: g.application, stack: g.stack, detail: g.detail, cluster: g.cluster, sequence: g.sequence },
+    ...(g.artifact ? { artifact: g.artifact } : {}),
+    ...(g.loadBalancers.length ? { loadBalancers: g.loadBalancers } : {}),
   };
 }
 

@@ -19,6 +19,10 @@ export interface ServerGroupState {
   createdAt: number;
   instances: InstanceState[];
   moniker: Moniker;
+  /** What the group runs, as its agent reported it; absent when it reported none. */
+  artifact?: Record<string, unknown>;
+  /** The load balancers the group is in, as reported; absent when none. */
+  loadBalancers?: string[];
 }
 
 /** Instances whose health is Up. */

@@ -19,8 +19,8 @@ export function agentPort(env: Env, executionId: string, stageId: string, now: n
     async outcome(taskId) {
       const t = await taskStatus(env.DB, taskId);
       if (!t) return null;
-      const result = t.result as { serverGroup?: ServerGroupSnapshot | null; details?: { error?: string } } | null;
-      return { status: t.status, serverGroup: result?.serverGroup ?? null, error: t.error ?? result?.details?.error ?? null, logs: t.logs };
+      const result = t.result as { serverGroup?: ServerGroupSnapshot | null; details?: { error?: string } & Record<string, unknown> } | null;
+      return { status: t.status, serverGroup: result?.serverGroup ?? null, error: t.error ?? result?.details?.error ?? null, details: result?.details ?? {}, logs: t.logs };
     },
     async cancelQueued() {
       await cancelTasksOf(env.DB, stageId, now);

@@ -10,6 +10,8 @@ export interface TaskOutcome {
   status: 'QUEUED' | 'LEASED' | 'SUCCEEDED' | 'FAILED' | 'CANCELED';
   serverGroup: ServerGroupSnapshot | null;
   error: string | null;
+  /** The result's free-form details (a `collectMetrics` task's `metrics`); empty until it ends. */
+  details: Record<string, unknown>;
   logs: string[];
 }
 

@@ -13,6 +13,7 @@ import { scopeFor } from './scope.ts';
 import { behaviourOf } from './stages/index.ts';
 import { Changes, loadExecution } from './store.ts';
 import { agentPort, inventoryPort } from './agent-ports-d1.ts';
+import { canaryPort } from './stages/canary/report-store.ts';
 import type { StageRuntime, StageState } from './types.ts';
 
 export interface Emitted {
@@ -118,5 +119,6 @@ function runtime(hx: HandlerContext, deps: EngineDeps, stage: StageState): Stage
     evaluate: (expression) => evaluateExpression(expression, scopeFor(hx, stage)),
     agent: agentPort(deps.env, execution.id, stage.id, hx.now),
     inventory: inventoryPort(deps.env),
+    canary: canaryPort(deps.env.DB),
   };
 }

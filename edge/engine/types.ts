@@ -5,6 +5,7 @@
  */
 import type { ExecutionStatus } from '../../db/schema.ts';
 import type { AgentPort, InventoryPort } from './agent-ports.ts';
+import type { CanaryPort } from './stages/canary/port.ts';
 
 export type { ExecutionStatus };
 
@@ -126,6 +127,11 @@ export interface StageRuntime {
   agent: AgentPort;
   /** Server groups as agents last reported them, and the traffic guards that protect them. */
   inventory: InventoryPort;
+  /**
+   * Canary configs and reports (the canary stage). The engine always gives it; runtimes built by
+   * hand in unit tests of other stage types may leave it out.
+   */
+  canary?: CanaryPort;
   /** Evaluates one expression against this execution (`evaluateVariables`, `checkPreconditions`). */
   evaluate(expression: string): { ok: true; value: unknown } | { ok: false; reason: string };
 }

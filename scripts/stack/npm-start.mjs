@@ -3,6 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startStack } from '../stack.mjs';
+import { startDemoTraffic } from './demo-traffic.mjs';
 import { stopLocalInstances } from './local-instances.mjs';
 import { ROOT, tail } from './paths.mjs';
 import { assertPortFree } from './wrangler.mjs';
@@ -13,6 +14,7 @@ const HOME = path.join(ROOT, '.gennaker');
 /** `npm start`, after the Node.js version check. */
 export async function main() {
   let stack;
+  let traffic;
   let stopping = 0;
   const onSignal = async (signal) => {
     if (stopping) {
@@ -25,6 +27,7 @@ export async function main() {
     console.log(`\n${signal}: stopping Gennaker…`);
     // Still starting up: exiting runs the exit hooks, which end whatever was started so far.
     if (!stack) process.exit(130);
+    await traffic?.stop();
     await stack.stop();
     const instances = await stopLocalInstances(path.join(HOME, 'state'));
     if (instances) console.log(`Stopped ${instances} instance(s) of deployed server groups; the next npm start restores them.`);
@@ -48,6 +51,8 @@ export async function main() {
     seed: true,
     quiet: false,
   });
+  // A canary needs requests to judge: the demo sends a few a second through demo-hello's load balancer.
+  traffic = startDemoTraffic({ url: stack.url, token: stack.adminToken, log: (line) => console.log(`[traffic] ${line}`) });
   console.log(banner(stack));
   // The stack runs until a signal; if the agent dies on its own, say so but keep the edge up.
   stack.agentProcess?.once('exit', (code) => {

@@ -4,3 +4,7 @@ export function demoPipelineConfig(): Record<string, unknown>;
 export function seedDemo(options: { url: string; token: string; ownerEmail: string }): Promise<{ application: boolean; pipeline: boolean }>;
 export const DEMO_DEPLOY_PIPELINE: string;
 export function demoDeployPipelineConfig(): Record<string, unknown>;
+export const DEMO_CANARY_PIPELINE: string;
+export const DEMO_CANARY_CONFIG: string;
+export function demoCanaryConfig(): Record<string, unknown> & { name: string; metrics: Record<string, unknown>[] };
+export function demoCanaryPipelineConfig(): Record<string, unknown>;

@@ -1,4 +1,5 @@
 import type { StageBehaviour } from '../types.ts';
+import { canary } from './canary/index.ts';
 import { checkPreconditions } from './check-preconditions.ts';
 import { disableCluster, rollbackCluster, scaleDownCluster, shrinkCluster } from './cluster-ops.ts';
 import { deploy } from './deploy.ts';
@@ -26,6 +27,7 @@ const behaviours: readonly StageBehaviour[] = [
   scaleDownCluster,
   shrinkCluster,
   rollbackCluster,
+  canary,
 ];
 
 const byType = new Map(behaviours.map((b) => [b.type, b]));

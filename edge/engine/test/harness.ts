@@ -363,10 +363,16 @@ export interface GroupSpec {
   desired?: number;
   min?: number;
   max?: number;
+  /** What the group runs (default: `node`). */
+  artifact?: Record<string, unknown>;
+  loadBalancers?: string[];
 }
 
-/** How the fake agent ends a task; `serverGroup` is what its result reports (none when absent). */
-export type FakeOutcome = { ok: true; serverGroup?: ServerGroupSnapshot | null } | { ok: false; error: string };
+/**
+ * How the fake agent ends a task; `serverGroup` is what its result reports (none when absent),
+ * `details` its free-form details (a collectMetrics task's `metrics`).
+ */
+export type FakeOutcome = { ok: true; serverGroup?: ServerGroupSnapshot | null; details?: Record<string, unknown> } | { ok: false; error: string };
 
 /**
  * An agent for one account, faked at the edge's boundary: it holds the account's server groups,
@@ -405,7 +411,7 @@ export class FakeAgent {
     return {
       name, location, moniker, disabled: spec.disabled ?? false,
       capacity: { min: spec.min ?? desired, max: spec.max ?? Math.max(desired, 1), desired },
-      artifact: { type: 'process', command: 'node' }, loadBalancers: [],
+      artifact: spec.artifact ?? { type: 'process', command: 'node' }, loadBalancers: spec.loadBalancers ?? [],
       createdAt: spec.createdAt ?? this.h.now - 1_000_000 + (moniker.sequence ?? 0) * 1000,
       instances: health.map((h, i) => ({ id: `${name}-i${i}`, name: `${name}-i${i}`, health: h, address: null, launchedAt: null })),
     };
@@ -484,7 +490,7 @@ export class FakeAgent {
     await env.DB.prepare("UPDATE tasks SET status = 'LEASED', lease_owner = ?, lease_expires_at = ?, attempt = attempt + 1, updated_at = ? WHERE id = ? AND status = 'QUEUED'")
       .bind(this.agentId, h.now + TASK_LEASE_MS, h.now, task.id)
       .run();
-    const result = { serverGroup: outcome.ok ? (outcome.serverGroup ?? null) : null, details: {} };
+    const result = { serverGroup: outcome.ok ? (outcome.serverGroup ?? null) : null, details: outcome.ok ? (outcome.details ?? {}) : {} };
     const done = await completeTask(env.DB, task.id, this.agentId, { idempotencyKey: task.idempotencyKey, ok: outcome.ok, result, ...(outcome.ok ? {} : { error: outcome.error }), logs: [] }, h.now);
     if (!opts.lost && done.executionId && done.stageId) {
       h.enqueue([{ type: 'stageInput', executionId: done.executionId, stageId: done.stageId, input: { kind: 'taskCompleted', taskId: task.id, ok: outcome.ok, result: done.result as never } }]);

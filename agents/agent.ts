@@ -4,6 +4,7 @@ import path from 'node:path';
 import { DEFAULT_ACCOUNTS, nameFromHost, type AgentAccount, type AgentOptions } from './args.ts';
 import { AgentApiError, type AgentClient } from './client.ts';
 import { startInventoryReporter, type InventoryOptions, type Timers } from './inventory.ts';
+import { openAgentMetrics, type AgentMetricsOptions } from './metrics/index.ts';
 import type { Provider } from './providers/provider.ts';
 import { retryDelayMs, seconds } from './retry.ts';
 import { writeState, type AgentState } from './state.ts';
@@ -125,6 +126,8 @@ export interface RunDeps extends AgentDeps {
   openProviders: (accounts: readonly AgentAccount[]) => Promise<Map<string, Provider>>;
   worker?: Partial<WorkerOptions>;
   inventory?: Partial<InventoryOptions> & { timers?: Timers };
+  /** Canary metrics: default Prometheus, the file_sd file, where scrape registrations are kept. */
+  metrics?: AgentMetricsOptions;
 }
 
 /**
@@ -134,13 +137,17 @@ export interface RunDeps extends AgentDeps {
 export async function runAgent(state: AgentState, stateFile: string, deps: RunDeps, signal: AbortSignal): Promise<void> {
   const client = deps.connect(state.server);
   const providers = await deps.openProviders(state.accounts);
+  const metrics = await openAgentMetrics(providers, deps.metrics ?? {}, { log: deps.log, now: () => deps.now().getTime() }).catch(async (err: unknown) => {
+    await Promise.all([...new Set(providers.values())].map((p) => p.close()));
+    throw err;
+  });
   const stop = new AbortController();
   const onStop = () => stop.abort();
   signal.addEventListener('abort', onStop, { once: true });
   if (signal.aborted) stop.abort();
   const credential = state.credential;
   const worker = new TaskWorker(
-    { client, credential, providerFor: (account) => providers.get(account), log: deps.log, sleep: deps.sleep, random: deps.random, now: () => deps.now().getTime() },
+    { client, credential, providerFor: (account) => providers.get(account), log: deps.log, sleep: deps.sleep, random: deps.random, now: () => deps.now().getTime(), metrics },
     deps.worker,
   );
   const { timers, ...inventoryOptions } = deps.inventory ?? {};
@@ -155,6 +162,7 @@ export async function runAgent(state: AgentState, stateFile: string, deps: RunDe
   const settled = await Promise.allSettled(loops);
   signal.removeEventListener('abort', onStop);
   await reporter.stop();
+  await metrics.close();
   await Promise.all([...new Set(providers.values())].map((p) => p.close()));
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) throw failed.reason;

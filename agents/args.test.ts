@@ -39,6 +39,18 @@ describe('parseAgentArgs', () => {
     expect(run(['--server', 'https://b.example.com', '--name', 'flag'], env)).toMatchObject({ server: 'https://b.example.com', name: 'flag' });
   });
 
+  it('reads --prometheus-url and --prometheus-sd-file, or their GENNAKER_* variables', () => {
+    expect(run(['--prometheus-url', 'http://prom.monitoring:9090/prom/', '--prometheus-sd-file', 'sd/gennaker.json'])).toMatchObject({
+      prometheusUrl: 'http://prom.monitoring:9090/prom',
+      prometheusSdFile: path.resolve('sd/gennaker.json'),
+    });
+    expect(run([], { GENNAKER_PROMETHEUS_URL: 'https://prom.example.com', GENNAKER_PROMETHEUS_SD_FILE: '/etc/prometheus/sd/gennaker.json' })).toMatchObject({
+      prometheusUrl: 'https://prom.example.com',
+      prometheusSdFile: '/etc/prometheus/sd/gennaker.json',
+    });
+    expect(run([])).toMatchObject({ prometheusUrl: undefined, prometheusSdFile: undefined });
+  });
+
   it('takes --account more than once', () => {
     expect(run(['--account', 'local', '--account', 'stage:dcos:dc1']).accounts).toEqual([
       { name: 'local', provider: 'local', locations: ['local'] },
@@ -58,6 +70,9 @@ describe('parseAgentArgs', () => {
     [['--name', 'has space'], /--name "has space": letters, digits, _ \. - only/],
     [['--account', 'a', '--account', 'a:local:x'], /--account "a" is given twice/],
     [['--server', 'ftp://x'], /must be an http\(s\) URL/],
+    [['--prometheus-url', 'prom:9090'], /--prometheus-url "prom:9090" must be an http\(s\) URL/],
+    [['--prometheus-url', 'not a url'], /--prometheus-url "not a url" is not a URL/],
+    [['--prometheus-url', 'http://u:p@prom:9090'], /must not have a query, fragment or credentials/],
   ])('refuses %j', (argv, message) => {
     expect(() => parse(argv)).toThrow(UsageError);
     expect(() => parse(argv)).toThrow(message);

@@ -17,6 +17,10 @@ export interface AgentOptions {
   stateFile: string;
   /** Undefined when not given: {@link DEFAULT_ACCOUNTS} at registration. */
   accounts: AgentAccount[] | undefined;
+  /** The Prometheus that `collectMetrics` tasks query when they name none, without a trailing slash. */
+  prometheusUrl?: string | undefined;
+  /** Where to keep a Prometheus `file_sd_configs` file listing every instance this agent runs. */
+  prometheusSdFile?: string | undefined;
 }
 
 export type ParsedArgs = { command: 'run'; options: AgentOptions } | { command: 'help' } | { command: 'version' };
@@ -41,6 +45,13 @@ Options:
   --account SPEC      an account to serve, NAME[:PROVIDER[:LOCATION,…]]; repeatable;
                       default local:local:local. Providers: local, kubernetes, dcos, aws, gce, azure
   --allow-http        allow plain http to a server that is not on this machine
+  --prometheus-url URL
+                      the Prometheus canary analysis queries when the canary names none,
+                      e.g. http://prometheus.monitoring:9090                [$GENNAKER_PROMETHEUS_URL]
+  --prometheus-sd-file FILE
+                      keep a Prometheus file_sd_configs file listing every instance, labelled
+                      server_group, cluster, app, stack, detail, account, location,
+                      instance_name                                     [$GENNAKER_PROMETHEUS_SD_FILE]
   -h, --help          show this help
   -v, --version       print the agent version`;
 
@@ -62,6 +73,8 @@ export function parseAgentArgs(argv: readonly string[], env: Readonly<Record<str
         state: { type: 'string' },
         account: { type: 'string', multiple: true },
         'allow-http': { type: 'boolean', default: false },
+        'prometheus-url': { type: 'string' },
+        'prometheus-sd-file': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
       },
@@ -81,6 +94,8 @@ export function parseAgentArgs(argv: readonly string[], env: Readonly<Record<str
   const accounts = values.account?.map(parseAccountSpec);
   const duplicate = accounts?.find((a, i) => accounts.findIndex((b) => b.name === a.name) !== i);
   if (duplicate) throw new UsageError(`--account "${duplicate.name}" is given twice`);
+  const prometheusUrl = values['prometheus-url'] ?? env.GENNAKER_PROMETHEUS_URL;
+  const prometheusSdFile = values['prometheus-sd-file'] ?? env.GENNAKER_PROMETHEUS_SD_FILE;
 
   return {
     command: 'run',
@@ -90,8 +105,23 @@ export function parseAgentArgs(argv: readonly string[], env: Readonly<Record<str
       name,
       stateFile: path.resolve(stateFile),
       accounts,
+      prometheusUrl: prometheusUrl === undefined ? undefined : normalizePrometheusUrl(prometheusUrl),
+      prometheusSdFile: prometheusSdFile === undefined ? undefined : path.resolve(prometheusSdFile),
     },
   };
+}
+
+/** An http(s) base URL without a trailing slash; Prometheus may sit under a path (behind a proxy). */
+export function normalizePrometheusUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new UsageError(`--prometheus-url "${raw}" is not a URL (expected e.g. http://prometheus:9090)`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`--prometheus-url "${raw}" must be an http(s) URL`);
+  if (url.search || url.hash || url.username || url.password) throw new UsageError(`--prometheus-url "${raw}" must not have a query, fragment or credentials`);
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 /** `NAME[:PROVIDER[:LOCATION,…]]`; provider defaults to `local`, locations to `local`. */

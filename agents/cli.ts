@@ -38,6 +38,11 @@ async function openProviders(accounts: readonly AgentAccount[], stateFile: strin
   return providers;
 }
 
+/** Where the groups to scrape for canary metrics are kept: beside the state file, `agent.json` → `agent.scrapes.json`. */
+function scrapesFile(stateFile: string): string {
+  return path.join(path.dirname(stateFile), `${path.basename(stateFile, '.json')}.scrapes.json`);
+}
+
 /** Runs the agent; resolves to the process exit code. */
 async function main(argv: string[]): Promise<number> {
   let parsed;
@@ -73,6 +78,11 @@ async function main(argv: string[]): Promise<number> {
       now: () => new Date(),
       version: pkg.version,
       hostname: os.hostname(),
+      metrics: {
+        prometheusUrl: options.prometheusUrl,
+        sdFile: options.prometheusSdFile,
+        registrationsFile: scrapesFile(options.stateFile),
+      },
     };
     log(`gennaker-agent ${pkg.version} starting (state file ${options.stateFile})`);
     const state = await obtainIdentity(options, saved, deps, stop.signal);

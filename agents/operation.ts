@@ -1,6 +1,8 @@
 /** One task as the agent runs it: its payload checked, and the provider call it maps to. */
 import { firstIssue } from '../contract/errors.ts';
+import { collectedMetrics } from '../contract/canary.ts';
 import { operations, taskResult, type LeasedTask, type OperationName, type OperationPayload, type TaskResult } from '../contract/operations.ts';
+import type { AgentMetrics } from './metrics/index.ts';
 import type { Provider, TaskLog } from './providers/provider.ts';
 
 /** A task's operation with its payload parsed by that operation's schema. */
@@ -23,18 +25,40 @@ export const serverGroupKey = (op: ParsedOperation) => `${op.payload.account}/${
 /** The server group a task is about (for a metrics collection, the canary's). */
 export const subjectOf = (op: ParsedOperation): string => (op.operation === 'collectMetrics' ? op.payload.experiment.scope : op.payload.serverGroupName);
 
-/** Runs the operation through the provider; the result is checked against the protocol before it is sent. */
-export async function runOperation(provider: Provider, op: ParsedOperation, log: TaskLog): Promise<TaskResult> {
+/**
+ * Runs the operation through the provider (a metrics collection through the agent's metrics);
+ * the result is checked against the protocol before it is sent.
+ */
+export async function runOperation(provider: Provider, op: ParsedOperation, log: TaskLog, metrics?: AgentMetrics): Promise<TaskResult> {
+  if (op.operation === 'collectMetrics') {
+    if (!metrics) throw new Error('this agent cannot collect metrics');
+    const checked = collectedMetrics.safeParse(await metrics.collect(op.payload, log));
+    if (!checked.success) throw new Error(`the collected metrics are malformed (${firstIssue(checked.error).message})`);
+    return { serverGroup: null, details: { metrics: checked.data } };
+  }
   const serverGroup = await call(provider, op, log);
   const checked = taskResult.safeParse({ serverGroup, details: {} });
   if (!checked.success) {
     const issue = firstIssue(checked.error);
     throw new Error(`the ${provider.type} provider reported a server group the edge would refuse (${issue.message})`);
   }
+  await afterCall(op, metrics, log);
   return checked.data;
 }
 
-async function call(provider: Provider, op: ParsedOperation, log: TaskLog) {
+/** Starts or stops scraping a group once the provider made or destroyed it. */
+async function afterCall(op: ParsedOperation, metrics: AgentMetrics | undefined, log: TaskLog): Promise<void> {
+  if (!metrics) {
+    if (op.operation === 'createServerGroup' && op.payload.metrics) log('this agent does not scrape metrics: builtin canary metrics of this group will be missing');
+    return;
+  }
+  if (op.operation === 'createServerGroup' && op.payload.metrics) {
+    await metrics.created(op.payload);
+    log(`scraping ${op.payload.metrics.path} of each instance every ${op.payload.metrics.stepSec}s for canary metrics`);
+  } else if (op.operation === 'destroyServerGroup') await metrics.destroyed(op.payload);
+}
+
+async function call(provider: Provider, op: Exclude<ParsedOperation, { operation: 'collectMetrics' }>, log: TaskLog) {
   switch (op.operation) {
     case 'createServerGroup':
       return provider.createServerGroup(op.payload, log);
@@ -47,8 +71,6 @@ async function call(provider: Provider, op: ParsedOperation, log: TaskLog) {
     case 'destroyServerGroup':
       await provider.destroyServerGroup(op.payload, log);
       return null;
-    case 'collectMetrics':
-      throw new Error('this agent cannot collect metrics yet');
     default: {
       const never: never = op;
       throw new Error(`unknown operation ${JSON.stringify(never)}`);

@@ -7,6 +7,7 @@ import { MAX_TASKS_PER_POLL } from '../contract/agent-protocol.ts';
 import { TASK_LEASE_MS, type LeasedTask } from '../contract/operations.ts';
 import { AgentApiError, type AgentClient, type TaskCompletionBody } from './client.ts';
 import { parseOperation, runOperation, serverGroupKey, subjectOf, type ParsedOperation } from './operation.ts';
+import type { AgentMetrics } from './metrics/index.ts';
 import type { Provider } from './providers/provider.ts';
 import { retryDelayMs, seconds } from './retry.ts';
 
@@ -23,6 +24,8 @@ export interface WorkerDeps {
   random: () => number;
   /** Epoch ms. */
   now: () => number;
+  /** Canary metrics (scrape registrations, `collectMetrics`); without it those tasks fail, saying so. */
+  metrics?: AgentMetrics;
 }
 
 export interface WorkerOptions {
@@ -173,7 +176,7 @@ export class TaskWorker {
     };
     let outcome: Omit<TaskCompletionBody, 'idempotencyKey'>;
     try {
-      outcome = { ok: true, result: await runOperation(held.provider, held.op, log) };
+      outcome = { ok: true, result: await runOperation(held.provider, held.op, log, this.#deps.metrics) };
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       outcome = { ok: false, error: message.slice(0, MAX_ERROR_CHARS) };

@@ -8,6 +8,7 @@ interface AgentItem {
   status: string;
   lastSeenAt: string | null;
   accounts: { name: string; provider: string; locations: string[] }[];
+  leasedTasks: number;
 }
 
 async function registerAgent(admin: string, account = uniq('acct')) {
@@ -67,11 +68,67 @@ describe('agents', () => {
     expect((await listed(admin, agent.id)).status).toBe('revoked');
   });
 
+  it('counts the tasks each agent holds a lease on', async () => {
+    const admin = await adminToken();
+    const agent = await registerAgent(admin);
+    const now = Date.now();
+    for (const [i, status] of ['LEASED', 'LEASED', 'QUEUED', 'SUCCEEDED'].entries()) {
+      await env.DB.prepare(
+        `INSERT INTO tasks (id, account, operation, payload, status, lease_owner, lease_expires_at, idempotency_key, created_at, updated_at)
+         VALUES (?, ?, 'destroyServerGroup', '{}', ?, ?, ?, ?, ?, ?)`,
+      ).bind(crypto.randomUUID(), agent.account, status, status === 'QUEUED' ? null : agent.id, now + 30_000, uniq(`k${i}`), now, now).run();
+    }
+    expect((await listed(admin, agent.id)).leasedTasks).toBe(2);
+    const other = await registerAgent(admin);
+    expect((await listed(admin, other.id)).leasedTasks).toBe(0);
+  });
+
+  it('pages agents newest first, counting them all', async () => {
+    const admin = await adminToken();
+    const older = await registerAgent(admin);
+    const newer = await registerAgent(admin);
+    const first = await api('GET', '/agents?limit=1', { token: admin });
+    expect(first.json).toMatchObject({ limit: 1, offset: 0 });
+    expect(first.json.items.map((a: AgentItem) => a.id)).toEqual([newer.id]);
+    expect(first.json.total).toBe(await rowCount('agents'));
+    const second = await api('GET', '/agents?limit=1&offset=1', { token: admin });
+    expect(second.json.items.map((a: AgentItem) => a.id)).toEqual([older.id]);
+    for (const [query, field] of [['limit=0', 'limit'], ['offset=-1', 'offset'], ['status=online', 'status']]) {
+      const res = await api('GET', `/agents?${query}`, { token: admin });
+      expect(res.status, query).toBe(400);
+      expect(res.json.error.field, query).toBe(field);
+    }
+  });
+
+  it('revokes an agent once: its credential is refused from then on and the revocation is audited', async () => {
+    const admin = await adminToken();
+    const install = await api('POST', '/agents/install-tokens', { token: admin, body: {} });
+    const reg = await agentApi('POST', '/register', { body: { installToken: install.json.token, name: uniq('agent'), version: '1.0.0', accounts: [] } });
+    const credential = reg.json.credential as string;
+    expect((await agentApi('POST', '/heartbeat', { token: credential, body: { version: '1.0.0' } })).status).toBe(200);
+    const audits = await auditCount('agent.revoke');
+
+    // Two revokes at once: one wins, the other is told it is already revoked, one event is written.
+    const answers = await Promise.all([1, 2].map(() => api('DELETE', `/agents/${reg.json.agentId}`, { token: admin })));
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+    expect(answers.find((a) => a.status === 200)!.json).toMatchObject({ id: reg.json.agentId, status: 'revoked' });
+    expect(await auditCount('agent.revoke')).toBe(audits + 1);
+    expect((await listed(admin, reg.json.agentId)).status).toBe('revoked');
+
+    const refused = await agentApi('POST', '/heartbeat', { token: credential, body: { version: '1.0.0' } });
+    expect(refused.status).toBe(401);
+    expect(refused.json.error.message).toContain('revoked');
+    expect((await api('DELETE', `/agents/${reg.json.agentId}`, { token: admin })).status).toBe(409);
+    expect((await api('DELETE', '/agents/gna-nope', { token: admin })).status).toBe(404);
+    expect(await auditCount('agent.revoke')).toBe(audits + 1);
+  });
+
   it('lets a read token list agents but not create install tokens', async () => {
     const admin = await adminToken();
     const { secret } = await tokenWith(admin, { scopes: ['read'] });
     expect((await api('GET', '/agents', { token: secret })).status).toBe(200);
     expect((await api('POST', '/agents/install-tokens', { token: secret, body: {} })).status).toBe(403);
+    expect((await api('DELETE', '/agents/any', { token: secret })).status).toBe(403);
     expect((await api('GET', '/agents')).status).toBe(401);
   });
 });

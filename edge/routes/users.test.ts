@@ -45,6 +45,25 @@ describe('users', () => {
     expect(res.text).not.toContain('pbkdf2');
   });
 
+  it('pages users by email, counting them all', async () => {
+    const admin = await adminToken();
+    // Emails that sort first, so they are the first page whatever other tests added.
+    const emails = [`${uniq('0000a')}@gennaker.test`, `${uniq('0000b')}@gennaker.test`];
+    for (const email of emails) await api('POST', '/users', { token: admin, body: { email, name: 'Paged', password: PASSWORD } });
+    const first = await api('GET', '/users?limit=1', { token: admin });
+    expect(first.json).toMatchObject({ total: await rowCount('users'), limit: 1, offset: 0 });
+    const all = (await api('GET', `/users?limit=200`, { token: admin })).json.items.map((u: { email: string }) => u.email);
+    expect(all).toEqual([...all].sort());
+    expect(first.json.items.map((u: { email: string }) => u.email)).toEqual(all.slice(0, 1));
+    const second = await api('GET', '/users?limit=1&offset=1', { token: admin });
+    expect(second.json.items.map((u: { email: string }) => u.email)).toEqual(all.slice(1, 2));
+    for (const [query, field] of [['limit=201', 'limit'], ['offset=x', 'offset'], ['role=admin', 'role']]) {
+      const res = await api('GET', `/users?${query}`, { token: admin });
+      expect(res.status, query).toBe(400);
+      expect(res.json.error.field, query).toBe(field);
+    }
+  });
+
   it('refuses a second user with the same email (any case) with 409 and writes nothing', async () => {
     const admin = await adminToken();
     const email = `${uniq('d')}@gennaker.test`;

@@ -1,5 +1,5 @@
-import { createRoute } from '@hono/zod-openapi';
-import { asc, eq } from 'drizzle-orm';
+import { createRoute, z } from '@hono/zod-openapi';
+import { asc, count, eq } from 'drizzle-orm';
 import { user, userCreate, userList, type User } from '../../contract/users.ts';
 import { users } from '../../db/schema.ts';
 import { authenticate } from '../auth/authenticate.ts';
@@ -24,7 +24,13 @@ export const userView = (r: Row): User => ({
 
 const list = createRoute({
   method: 'get', path: '/users', tags: ['users'], middleware: [authenticate],
-  responses: { 200: jsonResponse(userList, 'Console users by email') },
+  request: {
+    query: z.strictObject({
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+      offset: z.coerce.number().int().min(0).default(0),
+    }),
+  },
+  responses: { 200: jsonResponse(userList.extend({ total: z.number(), limit: z.number(), offset: z.number() }), 'Console users by email, a page at a time') },
 });
 const create = createRoute({
   method: 'post', path: '/users', tags: ['users'], middleware: [authenticate],
@@ -36,8 +42,13 @@ const create = createRoute({
 export const userRoutes = router()
   .openapi(list, async (c) => {
     assertScope(c.get('principal'), 'admin');
-    const rows = await database(c.env.DB).select().from(users).orderBy(asc(users.email)).limit(1000).all();
-    return c.json({ items: rows.map(userView) }, 200);
+    const { limit, offset } = c.req.valid('query');
+    const db = database(c.env.DB);
+    const [rows, [total]] = await db.batch([
+      db.select().from(users).orderBy(asc(users.email)).limit(limit).offset(offset),
+      db.select({ n: count() }).from(users),
+    ]);
+    return c.json({ items: rows.map(userView), total: total?.n ?? 0, limit, offset }, 200);
   })
   .openapi(create, async (c) => {
     assertScope(c.get('principal'), 'admin');

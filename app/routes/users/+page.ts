@@ -1,0 +1,13 @@
+import { api, call, pageError } from '$lib/api.ts';
+import type { PageLoad } from './$types';
+
+const PAGE_SIZE = 50;
+
+export const load: PageLoad = async ({ url }) => {
+  const offset = Math.max(0, Math.floor(Number(url.searchParams.get('offset'))) || 0);
+  try {
+    return { list: await call(api.users.$get({ query: { limit: String(PAGE_SIZE), offset: String(offset) } })) };
+  } catch (err) {
+    pageError(err);
+  }
+};

@@ -3,8 +3,7 @@
  * `examples/hello` instances through the file_sd file the agent writes, scrapes them every second,
  * and the agent's collection tells the flaky canary from the healthy baseline.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -13,16 +12,13 @@ import { operations, type InventoryReport } from '../../contract/operations.ts';
 import { collectMetrics } from './collect.ts';
 import { httpGet } from './http.ts';
 import { SdFileWriter } from './sd-file.ts';
-import { driveTraffic, startHello, type Hello } from './testing.ts';
+import { driveTraffic, startHello, startPrometheus, type Hello, type Prometheus } from './testing.ts';
 
-const PROMETHEUS = '/usr/bin/prometheus';
 const PORT = 8850;
 const PROMETHEUS_URL = `http://127.0.0.1:${PORT}`;
 
 let dir: string;
-let prometheus: ChildProcess | undefined;
-let prometheusExit: Promise<void> | undefined;
-let prometheusLog = '';
+let prometheus: Prometheus | undefined;
 const hellos: Hello[] = [];
 
 const group = (name: string, detail: string, hello: Hello): InventoryReport['serverGroups'][number] => ({
@@ -31,22 +27,6 @@ const group = (name: string, detail: string, hello: Hello): InventoryReport['ser
   instances: [{ id: `${name}-0`, name: `${name}-0`, health: 'Up', address: hello.address, launchedAt: 0 }],
 });
 
-async function promQuery(query: string): Promise<{ metric: Record<string, string>; value: [number, string] }[]> {
-  const res = await fetch(`${PROMETHEUS_URL}/api/v1/query?${new URLSearchParams({ query })}`);
-  const body = (await res.json()) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
-  return body.data.result;
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (prometheus?.exitCode !== null && prometheus?.exitCode !== undefined) throw new Error(`prometheus exited (${prometheus.exitCode}):\n${prometheusLog}`);
-    if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs} ms; prometheus said:\n${prometheusLog.slice(-4000)}`);
-    await delay(250);
-  }
-}
-
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'gennaker-prometheus-'));
   hellos.push(await startHello({ VERSION: '1.0.0' }), await startHello({ VERSION: '2.0.0', ERROR_RATE: '0.5' }));
@@ -54,48 +34,22 @@ beforeAll(async () => {
   const sdFile = path.join(dir, 'sd', 'gennaker.json');
   const inventory: InventoryReport = { account: 'local', loadBalancers: [], serverGroups: [group('hello-baseline-v001', 'baseline', good), group('hello-canary-v001', 'canary', bad)] };
   await new SdFileWriter(sdFile, async () => [inventory], () => undefined, () => undefined).update();
-  await writeFile(
-    path.join(dir, 'prometheus.yml'),
-    [
-      'global:',
-      '  scrape_interval: 1s',
-      '  scrape_timeout: 1s',
-      'scrape_configs:',
-      '  - job_name: gennaker',
-      '    file_sd_configs:',
-      `      - files: [${JSON.stringify(sdFile)}]`,
-      '        refresh_interval: 1s',
-      '',
-    ].join('\n'),
-  );
-  // Its own process group, so stopping it cannot miss a child.
-  prometheus = spawn(PROMETHEUS, [`--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${PORT}`], {
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  for (const stream of [prometheus.stdout!, prometheus.stderr!]) stream.on('data', (chunk: Buffer) => (prometheusLog = (prometheusLog + chunk.toString()).slice(-20_000)));
-  prometheusExit = new Promise((resolve) => prometheus!.once('exit', () => resolve()));
-  await waitFor('Prometheus ready', async () => (await fetch(`${PROMETHEUS_URL}/-/ready`)).ok);
+  prometheus = await startPrometheus({ port: PORT, dir, sdFile });
 }, 90_000);
 
 afterAll(async () => {
-  if (prometheus && prometheus.exitCode === null && prometheus.signalCode === null) {
-    process.kill(-prometheus.pid!, 'SIGTERM');
-    const killed = await Promise.race([prometheusExit!.then(() => true), delay(10_000).then(() => false)]);
-    if (!killed) process.kill(-prometheus.pid!, 'SIGKILL');
-    await prometheusExit;
-  }
+  await prometheus?.stop();
   await Promise.all(hellos.map((h) => h.stop()));
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 describe('prometheus metric source with a real Prometheus', () => {
   it('finds the instances through the agent’s file_sd file and tells the flaky canary’s error rate from the baseline’s', async () => {
-    await waitFor('both instances discovered and up', async () => {
-      const up = await promQuery('up{job="gennaker"} == 1');
+    await prometheus!.waitFor('both instances discovered and up', async () => {
+      const up = await prometheus!.query('up{job="gennaker"} == 1');
       return new Set(up.map((s) => s.metric.server_group)).size === 2;
     });
-    const labels = (await promQuery('up{server_group="hello-canary-v001"}'))[0]!.metric;
+    const labels = (await prometheus!.query('up{server_group="hello-canary-v001"}'))[0]!.metric;
     expect(labels).toMatchObject({ app: 'hello', cluster: 'hello--canary', detail: 'canary', account: 'local', location: 'local', instance_name: 'hello-canary-v001-0' });
 
     const trafficFrom = Date.now();

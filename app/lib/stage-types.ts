@@ -7,8 +7,16 @@ export interface JsonSchema {
   required?: string[];
   items?: JsonSchema;
   minItems?: number;
+  maxItems?: number;
   minimum?: number;
+  maximum?: number;
   exclusiveMinimum?: number;
+  minLength?: number;
+  maxLength?: number;
+  pattern?: string;
+  format?: string;
+  additionalProperties?: boolean | JsonSchema;
+  description?: string;
   default?: unknown;
   const?: unknown;
   enum?: unknown[];

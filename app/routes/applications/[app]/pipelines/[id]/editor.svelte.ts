@@ -31,6 +31,15 @@ export class PipelineDoc {
   readonly saved = $derived(pretty(this.#pipeline.config));
   readonly dirty = $derived(this.text !== this.saved);
   readonly scan = $derived(scanJson(this.text));
+  /**
+   * The pipeline object the text holds, which the form editor reads and edits; null while the
+   * text is not a JSON object (the form cannot show it then).
+   */
+  readonly config = $derived.by((): Record<string, unknown> | null => {
+    if (!this.scan.ok) return null;
+    const value = JSON.parse(this.text) as unknown;
+    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  });
   readonly marker = $derived.by((): Marker | null => {
     const scan = this.scan;
     if (!scan.ok) return { line: scan.line, message: `${scan.message} (line ${scan.line}, column ${scan.column})`, exact: true };
@@ -127,6 +136,12 @@ export class PipelineDoc {
   discard(): void {
     this.text = this.saved;
     this.#failure = null;
+    this.notice = null;
+  }
+
+  /** Replaces the pipeline object (a form edit); the text follows, so both modes show one config. */
+  edit(config: Record<string, unknown>): void {
+    this.text = pretty(config);
     this.notice = null;
   }
 

@@ -4,6 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { benchAgent } from '../bench/agent.mjs';
 import { benchApi } from '../bench/api.mjs';
 import { benchCanary } from '../bench/canary.mjs';
+import { benchConsole } from '../bench/console.mjs';
 import { benchEngine } from '../bench/engine.mjs';
 
 const benches = [
@@ -11,6 +12,7 @@ const benches = [
   ['engine', benchEngine],
   ['agent', benchAgent],
   ['canary', benchCanary],
+  ['console', benchConsole],
 ];
 
 const results = {};

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actionTarget, balancersOf, clusterOfGroup, capacityProblem, currentGroup, describeAction, findGroup, guardOf, listText, sequenceLabel, versionOf, type ApplicationClusters, type ServerGroupView } from './clusters.ts';
+import { actionTarget, balancersOf, clusterOfGroup, capacityProblem, currentGroup, describeAction, findGroup, guardOf, listText, sequenceLabel, versionOf, visibleGroups, type ApplicationClusters, type ServerGroupView } from './clusters.ts';
 
 function group(name: string, opts: Partial<ServerGroupView> & { up?: number } = {}): ServerGroupView {
   const up = opts.up ?? 2;
@@ -128,5 +128,25 @@ describe('actions', () => {
     expect(clusterOfGroup('hello-web-v001')).toBe('hello-web');
     expect(clusterOfGroup('hello--canary-v1000')).toBe('hello--canary');
     expect(clusterOfGroup('hello')).toBe('hello');
+  });
+});
+
+describe('visibleGroups', () => {
+  const many = Array.from({ length: 30 }, (_, i) => group(`hello-web-v${String(29 - i).padStart(3, '0')}`, { disabled: i !== 0 && i !== 20 }));
+
+  it('shows the newest up to the limit and counts the rest as hidden', () => {
+    const { shown, hidden } = visibleGroups(many.filter((g) => g.name !== 'hello-web-v009'), 5, null);
+    expect(shown.map((g) => g.name)).toEqual(['hello-web-v029', 'hello-web-v028', 'hello-web-v027', 'hello-web-v026', 'hello-web-v025']);
+    expect(hidden).toBe(24);
+  });
+
+  it('keeps an older enabled group and the selected one in view', () => {
+    const { shown, hidden } = visibleGroups(many, 3, 'id-hello-web-v002');
+    expect(shown.map((g) => g.name)).toEqual(['hello-web-v029', 'hello-web-v028', 'hello-web-v027', 'hello-web-v009', 'hello-web-v002']);
+    expect(hidden).toBe(25);
+  });
+
+  it('hides nothing under the limit', () => {
+    expect(visibleGroups([v002, v001, v000], 12, null)).toEqual({ shown: [v002, v001, v000], hidden: 0 });
   });
 });

@@ -233,3 +233,16 @@ export const clusterOfGroup = (name: string): string => name.replace(/-v\d{3,}$/
 export function actionTarget(e: { pipelineId: string | null; trigger: Record<string, unknown> }): string | null {
   return e.pipelineId === null && typeof e.trigger.action === 'string' && typeof e.trigger.serverGroup === 'string' ? e.trigger.serverGroup : null;
 }
+
+/** How many server groups of one cluster location the view shows before "Show all". */
+export const GROUPS_SHOWN = 12;
+
+/**
+ * The server groups a location shows (newest first): the newest `limit`, and any older one that is
+ * enabled (it serves traffic) or selected (a deep link names it); `hidden` counts the rest. Keeps a
+ * cluster with hundreds of old disabled groups as quick to draw as one with a few.
+ */
+export function visibleGroups(groups: readonly ServerGroupView[], limit: number, selectedId: string | null): { shown: ServerGroupView[]; hidden: number } {
+  const shown = groups.filter((g, i) => i < limit || !g.disabled || g.id === selectedId);
+  return { shown, hidden: groups.length - shown.length };
+}

@@ -78,23 +78,28 @@ export async function listExecutions(db: Database, scope: SQL, opts: { status?: 
     const c = decodeCursor(opts.cursor);
     filters.push(or(lt(executions.createdAt, c.createdAt), and(eq(executions.createdAt, c.createdAt), lt(executions.id, c.id)))!);
   }
-  const rows = await db.select().from(executions).where(and(...filters)).orderBy(desc(executions.createdAt), desc(executions.id)).limit(opts.limit + 1).all();
+  const newest = () => db.select().from(executions).where(and(...filters)).orderBy(desc(executions.createdAt), desc(executions.id));
+  // The page's stages are found by the same query as a subquery, not by a list of its ids: D1
+  // binds at most 100 parameters per statement, and a page holds up to 200 executions.
+  const pageIds = db.select({ id: sql<string>`id` }).from(newest().limit(opts.limit).as('page'));
+  const [rows, stageRows] = await db.batch([
+    newest().limit(opts.limit + 1),
+    db
+      .select({ executionId: stages.executionId, refId: stages.refId, name: stages.name, type: stages.type, status: stages.status, requisiteStageRefIds: stages.requisiteStageRefIds })
+      .from(stages)
+      .where(inArray(stages.executionId, pageIds))
+      .orderBy(sql`rowid`),
+  ]);
   const page = rows.slice(0, opts.limit);
-  const ids = page.map((r) => r.id);
-  const stageRows = ids.length
-    ? await db
-        .select({ executionId: stages.executionId, refId: stages.refId, name: stages.name, type: stages.type, status: stages.status, requisiteStageRefIds: stages.requisiteStageRefIds })
-        .from(stages)
-        .where(inArray(stages.executionId, ids))
-        .orderBy(sql`rowid`)
-        .all()
-    : [];
   const pos = await positions(db, page);
+  const stagesOf = new Map<string, Omit<(typeof stageRows)[number], 'executionId'>[]>();
+  for (const { executionId, ...s } of stageRows) {
+    const list = stagesOf.get(executionId);
+    if (list) list.push(s);
+    else stagesOf.set(executionId, [s]);
+  }
   return {
-    items: page.map((r) => ({
-      ...base(r, pos.get(r.id) ?? null),
-      stages: stageRows.filter((s) => s.executionId === r.id).map(({ executionId: _e, ...s }) => s),
-    })),
+    items: page.map((r) => ({ ...base(r, pos.get(r.id) ?? null), stages: stagesOf.get(r.id) ?? [] })),
     nextCursor: rows.length > opts.limit ? encodeCursor(page.at(-1)!) : null,
   };
 }

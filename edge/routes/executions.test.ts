@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { adminToken, api, rowCount } from '../test/client.ts';
 
@@ -95,5 +96,33 @@ describe('executions through the API and the Durable Objects', () => {
     expect(none.json.items).toEqual([]);
     const bad = await api('GET', `/pipelines/${pipelineId}/executions?status=DONE`, { token });
     expect(bad.json.error.field).toBe('status');
+  });
+
+  it('lists a full page of 200 executions, each with its own stages', async () => {
+    const { token, app, pipelineId } = await setup({ name: 'crowded', stages: [] });
+    // Written straight to D1: starting 210 through the engine would take the test's whole budget.
+    const now = Date.now();
+    const rows = Array.from({ length: 210 }, (_, i) => ({ id: crypto.randomUUID(), at: now - i * 1000 }));
+    await env.DB.batch(
+      rows.flatMap((r, i) => [
+        env.DB.prepare(
+          `INSERT INTO executions (id, application, pipeline_id, name, status, config, trigger, created_at, started_at, ended_at, updated_at)
+           VALUES (?, ?, ?, 'crowded', 'SUCCEEDED', '{"stages":[]}', '{"type":"api","user":"t","parameters":{}}', ?, ?, ?, ?)`,
+        ).bind(r.id, app, pipelineId, r.at, r.at, r.at, r.at),
+        env.DB.prepare(
+          `INSERT INTO stages (id, execution_id, ref_id, type, name, status, requisite_stage_ref_ids, context, started_at, updated_at)
+           VALUES (?, ?, '1', 'wait', ?, 'SUCCEEDED', '[]', '{}', ?, ?)`,
+        ).bind(crypto.randomUUID(), r.id, `stage of ${i}`, r.at, r.at),
+      ]),
+    );
+    for (const path of [`/applications/${app}/executions`, `/pipelines/${pipelineId}/executions`]) {
+      const page = await api('GET', `${path}?limit=200`, { token });
+      expect(page.status).toBe(200);
+      expect(page.json.items.map((e: any) => e.id)).toEqual(rows.slice(0, 200).map((r) => r.id));
+      expect(page.json.items.map((e: any) => e.stages.map((st: any) => st.name))).toEqual(rows.slice(0, 200).map((_, i) => [`stage of ${i}`]));
+      const rest = await api('GET', `${path}?limit=200&cursor=${page.json.nextCursor}`, { token });
+      expect(rest.json.items.map((e: any) => e.id)).toEqual(rows.slice(200).map((r) => r.id));
+      expect(rest.json.nextCursor).toBeNull();
+    }
   });
 });

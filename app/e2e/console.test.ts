@@ -106,13 +106,21 @@ describe('console', () => {
     await shot('applications-list');
   });
 
-  it('creates a pipeline and opens it in the editor', async () => {
+  it('creates a pipeline, opens it in the editor and switches to JSON', async () => {
     await page.getByRole('link', { name: APP }).click();
     await page.getByRole('button', { name: 'New pipeline' }).click();
     await page.getByLabel('Pipeline name').fill(PIPELINE);
     await page.getByRole('button', { name: 'Create and edit' }).click();
     await page.waitForURL(new RegExp(`/applications/${APP}/pipelines/[0-9a-f-]{36}$`));
     pipelineUrl = page.url();
+
+    // The editor opens on the form, as Deck does; the toggle shows the JSON and says so in the URL.
+    const modes = page.getByRole('group', { name: 'Edit as' });
+    await page.getByText('No stages yet').waitFor();
+    expect(await modes.getByRole('button', { name: 'Form' }).getAttribute('aria-pressed')).toBe('true');
+    await modes.getByRole('button', { name: 'JSON' }).click();
+    await page.waitForURL(`${pipelineUrl}?mode=json`);
+    expect(await modes.getByRole('button', { name: 'JSON' }).getAttribute('aria-pressed')).toBe('true');
     await expect.poll(() => editor().inputValue()).toContain(`"name": "${PIPELINE}"`);
     expect(await history().count()).toBe(1);
     expect(await history().first().textContent()).toContain('create');
@@ -217,10 +225,10 @@ describe('console', () => {
     expect((await (await asAdmin(`/pipelines/${id}`)).json())).toMatchObject({ version: 5, config: { description: 'mine' } });
   });
 
-  it('reloads a deep link to the editor', async () => {
+  it('reloads a deep link to the editor in the mode it was in', async () => {
     await page.reload();
     await expect.poll(() => editor().inputValue()).toContain('"description": "mine"');
-    expect(page.url()).toBe(pipelineUrl);
+    expect(page.url()).toBe(`${pipelineUrl}?mode=json`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toContain('v5');
     expect(await history().count()).toBe(5);
     await shot('pipeline-editor');

@@ -24,7 +24,11 @@ let page: Page;
 let pipelineUrl = '';
 let pipelineId = '';
 
-const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+/** A full-page screenshot, taken scrolled to the top so the sticky version history sits where it starts. */
+async function shot(name: string) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+}
 const asAdmin = adminApi(() => stack);
 
 const graph = () => page.getByRole('group', { name: 'Stages of this pipeline' });
@@ -76,7 +80,7 @@ afterAll(async () => {
 });
 
 describe('the pipeline editor in form mode', () => {
-  it('creates an application and a pipeline, and opens the form from the JSON editor', async () => {
+  it('creates an application and a pipeline, which opens in the form', async () => {
     await page.goto(`${stack.url}/applications`);
     await page.waitForURL(/\/signin\?next=/);
     await page.getByLabel('Email').fill(stack.adminEmail);
@@ -95,13 +99,12 @@ describe('the pipeline editor in form mode', () => {
     pipelineUrl = page.url();
     pipelineId = pipelineUrl.split('/').at(-1)!;
 
-    // JSON is where the editor opens; the toggle switches to the form and says so in the URL.
+    // The form is where the editor opens, as in Deck: the graph (empty yet) and the pipeline's settings.
     const modes = page.getByRole('group', { name: 'Edit as' });
-    expect(await modes.getByRole('button', { name: 'JSON' }).getAttribute('aria-pressed')).toBe('true');
-    await modes.getByRole('button', { name: 'Form' }).click();
-    await page.waitForURL(`${pipelineUrl}?mode=form`);
+    await page.getByText('No stages yet').waitFor();
     expect(await modes.getByRole('button', { name: 'Form' }).getAttribute('aria-pressed')).toBe('true');
-    expect(await page.getByText('No stages yet').count()).toBe(1);
+    expect(await modes.getByRole('button', { name: 'JSON' }).getAttribute('aria-pressed')).toBe('false');
+    expect(await page.getByLabel('Pipeline config (JSON)').count()).toBe(0);
     expect(await settings().getByRole('textbox', { name: 'Name', exact: true }).inputValue()).toBe(PIPELINE);
     expect(await settings().getByRole('group', { name: 'Triggers' }).getByLabel('Type').inputValue()).toBe('manual');
     expect(await settings().getByLabel('Limit concurrent').isChecked()).toBe(true);
@@ -213,18 +216,23 @@ describe('the pipeline editor in form mode', () => {
     expect(await page.locator('#pf-stage2-waitTime-error').count()).toBe(0);
   });
 
-  it('blocks the form while the JSON does not parse, and shows a cycle the API refuses at the stage', async () => {
+  it('opens JSON from the toggle and from a link, blocks the form while the JSON does not parse, and shows a cycle the API refuses at the stage', async () => {
     const modes = page.getByRole('group', { name: 'Edit as' });
     await modes.getByRole('button', { name: 'JSON' }).click();
-    await page.waitForURL(pipelineUrl);
+    await page.waitForURL(`${pipelineUrl}?mode=json`);
     const editor = page.getByLabel('Pipeline config (JSON)');
+    // The mode is in the URL: a reload (or a shared link) opens the JSON again.
+    await page.reload();
+    await editor.waitFor();
+    expect(await modes.getByRole('button', { name: 'JSON' }).getAttribute('aria-pressed')).toBe('true');
+    await assertAccessible(page, 'pipeline JSON editor');
     const text = await editor.inputValue();
     expect(JSON.parse(text).stages[2].waitTime).toBe(2);
 
     await editor.fill(text.replace('"name": "Settle",', '"name": "Settle"'));
     await modes.getByRole('button', { name: 'Form' }).click();
     await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('Still in JSON mode.');
-    expect(new URL(page.url()).searchParams.get('mode')).toBeNull();
+    expect(new URL(page.url()).searchParams.get('mode')).toBe('json');
     await shot('pipeline-form-blocked');
 
     // Deploy made to wait for Settle, which waits for it: JSON allows it, the API does not.
@@ -232,7 +240,7 @@ describe('the pipeline editor in form mode', () => {
     cyclic.stages[0].requisiteStageRefIds = ['3'];
     await editor.fill(JSON.stringify(cyclic, null, 2));
     await modes.getByRole('button', { name: 'Form' }).click();
-    await page.waitForURL(`${pipelineUrl}?mode=form`);
+    await page.waitForURL(pipelineUrl);
     await saveButton().click();
     await expect.poll(() => page.locator('.save-error').textContent()).toContain('cycle');
     expect(await node('Deploy greeter').getAttribute('aria-label')).toContain('has an error: stages form a cycle');

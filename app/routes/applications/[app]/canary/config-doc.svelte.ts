@@ -1,11 +1,10 @@
 import { api, ApiError, call } from '$lib/api.ts';
 import { canonical, fromConfig, toConfig, type ConfigForm } from '$lib/canary/config-form.ts';
 import type { CanaryConfigVersion, StoredCanaryConfig } from '$lib/canary/types.ts';
-import type { Marker } from '$lib/components/editing.ts';
+import { markerOf, type EditMode, type Marker, type Refusal } from '$lib/components/editing.ts';
 import { pretty } from '$lib/format.ts';
-import { lineOfField, scanJson } from '$lib/json-lines.ts';
+import { scanJson } from '$lib/json-lines.ts';
 
-export type Mode = 'form' | 'json';
 type Json = Record<string, unknown>;
 
 /** What the page a save left says on the page it went to (a created config's own address). */
@@ -29,12 +28,12 @@ export class CanaryConfigDoc {
   #saving = $state(false);
   #base = $state.raw<Json>({});
   readonly application: string;
-  mode = $state<Mode>('form');
+  mode = $state<EditMode>('form');
   form = $state<ConfigForm>(undefined as unknown as ConfigForm);
   text = $state('');
   notice = $state<string | null>(null);
   /** Why the JSON could not be shown in the form, at which field. */
-  refusal = $state<{ field: string; message: string } | null>(null);
+  refusal = $state<Refusal | null>(null);
 
   readonly scan = $derived(scanJson(this.text));
   /** The config the editor holds now; null while the JSON text does not parse. */
@@ -46,13 +45,8 @@ export class CanaryConfigDoc {
   readonly dirty = $derived(this.current === null || canonical(this.current) !== this.#savedCanonical);
   /** The line the JSON editor marks: a syntax error, else the field a save or the form refused. */
   readonly marker = $derived.by((): Marker | null => {
-    const scan = this.scan;
-    if (!scan.ok) return { line: scan.line, message: `${scan.message} (line ${scan.line}, column ${scan.column})`, exact: true };
     const err = this.#failure;
-    const at = err instanceof ApiError && err.field ? { field: err.field, message: err.message } : this.refusal;
-    if (!at) return null;
-    const place = lineOfField(scan.lines, at.field);
-    return place && { line: place.line, message: at.message, exact: place.exact };
+    return markerOf(this.scan, err instanceof ApiError && err.field ? { field: err.field, message: err.message } : this.refusal);
   });
 
   constructor(application: string, stored: StoredCanaryConfig | null, versions: CanaryConfigVersion[], starter: Json) {

@@ -1,18 +1,8 @@
 import { api, ApiError, call, type Pipeline, type PipelineVersion } from '$lib/api.ts';
+import { markerOf, type Marker } from '$lib/components/editing.ts';
 import { pretty } from '$lib/format.ts';
-import { lineOfField, scanJson } from '$lib/json-lines.ts';
+import { scanJson } from '$lib/json-lines.ts';
 import { newStage, type StageTypeInfo } from '$lib/stage-types.ts';
-
-/** A line the editor marks, and why. */
-export interface Marker {
-  line: number;
-  message: string;
-  /** False when the field is missing and its enclosing object's line stands in for it. */
-  exact: boolean;
-}
-
-/** A saved version opened beside the editor: its config, or its diff against the current one. */
-export type Inspect = { version: number; mode: 'view' | 'diff'; against?: 'saved' | 'editor' };
 
 /**
  * One pipeline being edited: the saved pipeline and its history as the edge last told us, the
@@ -41,12 +31,8 @@ export class PipelineDoc {
     return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
   });
   readonly marker = $derived.by((): Marker | null => {
-    const scan = this.scan;
-    if (!scan.ok) return { line: scan.line, message: `${scan.message} (line ${scan.line}, column ${scan.column})`, exact: true };
     const err = this.#failure;
-    if (!(err instanceof ApiError) || !err.field) return null;
-    const at = lineOfField(scan.lines, err.field);
-    return at && { line: at.line, message: err.message, exact: at.exact };
+    return markerOf(this.scan, err instanceof ApiError && err.field ? { field: err.field, message: err.message } : null);
   });
 
   constructor(pipeline: Pipeline, versions: PipelineVersion[]) {

@@ -165,7 +165,7 @@ describe('console quality', () => {
     await page.reload();
     expect(await page.getByLabel('Time zone').inputValue()).toBe('Europe/Berlin');
     expect(await page.getByRole('button', { name: 'Save attributes' }).isDisabled()).toBe(true);
-    await page.getByRole('link', { name: `Pipelines of ${APP}` }).click();
+    await page.getByRole('link', { name: 'Pipelines & executions' }).click();
     await page.waitForURL(`${stack.url}/applications/${APP}`);
     expect(await page.locator('dl.attrs').textContent()).toContain('Europe/Berlin');
   });

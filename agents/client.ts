@@ -1,4 +1,4 @@
-import { hc } from 'hono/client';
+import type { Hono } from 'hono';
 import type { z } from 'zod';
 import { inventoryAccepted, taskCompletionAccepted, taskLeaseExtended, type TaskPoll } from '../contract/agent-protocol.ts';
 import {
@@ -9,6 +9,7 @@ import {
 import { errorBody } from '../contract/errors.ts';
 import { pollResponse, type InventoryReport, type LeasedTask, type TaskResult } from '../contract/operations.ts';
 import type { agentApi } from '../edge/agent-api/index.ts';
+import { httpRequest, HttpRequestError, type HttpAnswer, type HttpRequest } from './http.ts';
 
 export type AgentRegistered = z.infer<typeof agentRegistered>;
 export type HeartbeatAck = z.infer<typeof agentHeartbeatAck>;
@@ -51,29 +52,36 @@ const REQUEST_TIMEOUT_MS = 15_000;
 /** A long poll may take its whole `waitMs`; give the answer this much more to arrive. */
 const POLL_GRACE_MS = 15_000;
 
-/** The agent protocol (`/api/agent/v1`) as the agent calls it: typed requests, validated answers. */
+/** The edge's agent routes as its code declares them: paths and JSON bodies are checked against it by tsc. */
+type AgentRoutes = typeof agentApi extends Hono<infer _E, infer S, infer _B> ? S : never;
+type PostRoute = { [P in keyof AgentRoutes]: AgentRoutes[P] extends { $post: unknown } ? P : never }[keyof AgentRoutes] & string;
+type JsonOf<P extends PostRoute> = AgentRoutes[P] extends { $post: { input: { json: infer J } } } ? J : never;
+
+/** Sends one request: `httpRequest` unless a caller brings its own. */
+export type Send = (req: HttpRequest) => Promise<HttpAnswer>;
+
+/**
+ * The agent protocol (`/api/agent/v1`) as the agent calls it: typed requests, validated answers.
+ * Plain HTTP through `agents/http.ts` (not hono's `hc`, which builds fetch `Headers` and so loads
+ * undici); the routes' types still come from the edge's own code.
+ */
 export class AgentClient {
   readonly server: string;
-  readonly #api: ReturnType<typeof hc<typeof agentApi>>;
+  readonly #send: Send;
 
-  constructor(server: string, fetchImpl: typeof fetch = fetch) {
+  constructor(server: string, send: Send = httpRequest) {
     this.server = server;
-    this.#api = hc<typeof agentApi>(`${server}/api/agent/v1`, {
-      // A call that brings its own signal (the long poll) brings its own timeout too.
-      fetch: (input: RequestInfo | URL, init?: RequestInit) => fetchImpl(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS) }),
-    });
+    this.#send = send;
   }
 
   /** Trades a one-time install token for this agent's own credential. */
   async register(body: AgentRegister): Promise<AgentRegistered> {
-    return answer('POST /register', agentRegistered, () => this.#api.register.$post({ json: body }));
+    return this.#post('POST /register', agentRegistered, '/register', body);
   }
 
   /** Tells the edge this agent is alive; a 401 means the credential is unknown or revoked. */
   async heartbeat(credential: string, version: string): Promise<HeartbeatAck> {
-    return answer('POST /heartbeat', agentHeartbeatAck, () =>
-      this.#api.heartbeat.$post({ json: { version } }, { headers: { Authorization: `Bearer ${credential}` } }),
-    );
+    return this.#post('POST /heartbeat', agentHeartbeatAck, '/heartbeat', { version }, { credential });
   }
 
   /**
@@ -81,47 +89,57 @@ export class AgentClient {
    * after `waitMs`. `signal` (the agent stopping) abandons the call.
    */
   async pollTasks(credential: string, body: TaskPoll, signal?: AbortSignal): Promise<LeasedTask[]> {
-    const timeout = AbortSignal.timeout((body.waitMs ?? 25_000) + POLL_GRACE_MS);
-    const init = { signal: signal ? AbortSignal.any([signal, timeout]) : timeout };
-    const answered = await answer('POST /tasks/poll', pollResponse, () => this.#api.tasks.poll.$post({ json: body }, { headers: bearer(credential), init }));
+    const timeoutMs = (body.waitMs ?? 25_000) + POLL_GRACE_MS;
+    const answered = await this.#post('POST /tasks/poll', pollResponse, '/tasks/poll', body, { credential, timeoutMs, ...(signal ? { signal } : {}) });
     return answered.tasks;
   }
 
   /** Keeps the lease on a running task and hands over its new log lines; 409 once the lease is lost. */
   async heartbeatTask(credential: string, taskId: string, logs: string[]): Promise<TaskLeaseExtended> {
-    return answer('POST /tasks/{id}/heartbeat', taskLeaseExtended, () =>
-      this.#api.tasks[':id'].heartbeat.$post({ param: { id: encodeURIComponent(taskId) }, json: { logs } }, { headers: bearer(credential) }),
-    );
+    return this.#post('POST /tasks/{id}/heartbeat', taskLeaseExtended, '/tasks/:id/heartbeat', { logs }, { credential, id: taskId });
   }
 
   /** Reports a task's outcome once; 409 when the edge ignored it (late, duplicate, canceled). */
   async completeTask(credential: string, taskId: string, body: TaskCompletionBody): Promise<TaskCompletionAccepted> {
-    return answer('POST /tasks/{id}/complete', taskCompletionAccepted, () =>
-      this.#api.tasks[':id'].complete.$post({ param: { id: encodeURIComponent(taskId) }, json: body }, { headers: bearer(credential) }),
-    );
+    return this.#post('POST /tasks/{id}/complete', taskCompletionAccepted, '/tasks/:id/complete', body, { credential, id: taskId });
   }
 
   /** Replaces what the edge knows of one account with this full picture of it. */
   async reportInventory(credential: string, report: InventoryReport): Promise<InventoryAccepted> {
-    return answer('POST /inventory', inventoryAccepted, () => this.#api.inventory.$post({ json: report }, { headers: bearer(credential) }));
+    return this.#post('POST /inventory', inventoryAccepted, '/inventory', report, { credential });
+  }
+
+  async #post<T extends z.ZodType, P extends PostRoute>(
+    what: string,
+    schema: T,
+    route: P,
+    json: JsonOf<P>,
+    opts: { credential?: string; id?: string; timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<z.infer<T>> {
+    const path = opts.id === undefined ? route : route.replace(':id', encodeURIComponent(opts.id));
+    const request: HttpRequest = {
+      method: 'POST',
+      url: `${this.server}/api/agent/v1${path}`,
+      json,
+      timeoutMs: opts.timeoutMs ?? REQUEST_TIMEOUT_MS,
+      ...(opts.credential ? { headers: bearer(opts.credential) } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    };
+    return answer(what, schema, () => this.#send(request));
   }
 }
 
 const bearer = (credential: string) => ({ Authorization: `Bearer ${credential}` });
 
-/** The part of a response `answer` reads; hono's typed `ClientResponse` and `Response` both have it. */
-type Answer = { ok: boolean; status: number; statusText: string; text(): Promise<string> };
-
-async function answer<T extends z.ZodType>(what: string, schema: T, call: () => Promise<Answer>): Promise<z.infer<T>> {
-  let res: Answer;
-  let text: string;
+async function answer<T extends z.ZodType>(what: string, schema: T, call: () => Promise<HttpAnswer>): Promise<z.infer<T>> {
+  let res: HttpAnswer;
   try {
     res = await call();
-    text = await res.text();
   } catch (err) {
-    throw new AgentApiError('network', `no answer to ${what}: ${describeNetworkError(err)}`);
+    if (!(err instanceof HttpRequestError)) throw err;
+    throw new AgentApiError('network', `no answer to ${what}: ${err.reason}`);
   }
-  const json = parseJson(text);
+  const json = parseJson(res.text);
   if (res.ok) {
     const parsed = schema.safeParse(json);
     if (parsed.success) return parsed.data;
@@ -140,14 +158,4 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** fetch hides the useful part (ECONNREFUSED, a timeout) in `cause`. */
-function describeNetworkError(err: unknown): string {
-  if (err instanceof Error && err.name === 'TimeoutError') return 'timed out';
-  if (err instanceof Error && err.name === 'AbortError') return 'aborted';
-  const cause = err instanceof Error ? (err.cause as { code?: string; message?: string } | undefined) : undefined;
-  if (cause?.code) return cause.code;
-  if (cause?.message) return cause.message;
-  return err instanceof Error ? err.message : String(err);
 }

@@ -181,4 +181,33 @@ describe('deploying examples/hello with the local provider', () => {
     const gs = await groups((g) => g.length === 1);
     expect(gs[0].name).toBe('hello-web-v003');
   });
+  it('rolling red/black [50]: at the 50% step about half the requests reach the new version, then all', async () => {
+    // The new version starts slowly, so the step after "disable 50%" (growing to 100%) takes a few seconds to measure in.
+    const artifact = { type: 'process', command: process.execPath, args: ['examples/hello/server.mjs'], env: { VERSION: '${parameters.version}', LATENCY_MS: '20', STARTUP_DELAY_MS: '3000' } };
+    const rolling = (await call('POST', '/applications/hello/pipelines', deployConfig('rollingredblack', { targetPercentages: [50], artifact }))).json.id;
+    const address = await lbAddress();
+    const run = await call('POST', `/pipelines/${rolling}/executions`, { parameters: { version: '5.0.0' } });
+    const labels = async () => ((await call('GET', `/executions/${run.json.id}`)).json.stages[0].outputs?.tasks ?? []).map((t: { label: string }) => t.label);
+    await until('the 50% disable of hello-web-v003', async () => (await labels()).includes('disable 50% of hello-web-v003'), 60_000);
+
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < 40; i++) {
+      const body = (await (await fetch(address)).json()) as { version: string };
+      counts[body.version] = (counts[body.version] ?? 0) + 1;
+    }
+    // Measured inside the step: the new group had not grown yet.
+    expect(await labels()).not.toContain('resize hello-web-v004 to 100%');
+    expect(Object.keys(counts).sort()).toEqual(['4.0.0', '5.0.0']);
+    expect(counts['5.0.0']! / 40).toBeGreaterThanOrEqual(0.35);
+    expect(counts['5.0.0']! / 40).toBeLessThanOrEqual(0.65);
+    const mid = await groups((g) => g.find((x: any) => x.name === 'hello-web-v003')?.instanceCounts.outOfService === 1);
+    expect(mid.find((x: any) => x.name === 'hello-web-v003')).toMatchObject({ disabled: false, instanceCounts: { up: 1, outOfService: 1 } });
+
+    const done = await finished(run.json.id);
+    expect(done.status, JSON.stringify(done.stages[0].error)).toBe('SUCCEEDED');
+    expect(done.stages[0].outputs.tasks.map((t: { label: string }) => t.label)).toEqual([
+      'create hello-web-v004', 'disable 50% of hello-web-v003', 'resize hello-web-v004 to 100%', 'disable hello-web-v003',
+    ]);
+    for (let i = 0; i < 6; i++) expect(((await (await fetch(address)).json()) as { version: string }).version).toBe('5.0.0');
+  });
 });

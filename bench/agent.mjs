@@ -5,14 +5,17 @@
 //   clock when the engine queued it: D1 insert and doorbell ring included) to the moment the agent
 //   printed "received" for that task (its stdout read here, on the same machine's clock). The
 //   agent is idle in a long poll each time, so this is the doorbell path: wake, D1 lease, answer.
-// - agent.rss_mb_20_server_groups: the agent process's VmRSS (not its instances') once 20 server
-//   groups of one instance each are deployed and Up; median of 5 readings a second apart.
+// - agent.rss_mb_20_server_groups: the agent process's VmRSS (not its instances', not its
+//   supervisor's) once 20 server groups of one instance each are deployed and Up; median of 5
+//   readings a second apart. The agent runs as shipped: the bundle, built here first.
 // - lb.redblack_success_ratio: requests that succeeded / sent through the cluster's load balancer
 //   (4 at a time) while a red/black deploy moves it from v1 to v2; must be 1.
 import { mkdtemp, readdir, readFile, readlink, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { buildAgent } from '../scripts/build-agent.mjs';
 import { startStack } from '../scripts/stack.mjs';
+import { bundleIsFresh } from '../scripts/stack/agent.mjs';
 
 const PORT = 8830;
 const PICKUPS = 50;
@@ -57,6 +60,9 @@ async function rssMb(pid) {
 
 /** Returns `{figure: {value, unit}}` for the agent. */
 export async function benchAgent() {
+  // The stack runs the TypeScript sources when the bundle is older than they are: measure what ships.
+  await buildAgent();
+  if (!bundleIsFresh()) throw new Error('the agent bundle is older than its sources right after building it');
   const stateDir = await mkdtemp(path.join(os.tmpdir(), 'gennaker-bench-agent-'));
   /** When the agent said it received each task, by the task id's first 8 characters. */
   const received = new Map();
@@ -64,7 +70,14 @@ export async function benchAgent() {
     const m = /^\[agent\] task ([0-9a-f]{8}) \S+ \S+: received/.exec(line);
     if (m && !received.has(m[1])) received.set(m[1], Date.now());
   };
-  const stack = await startStack({ port: PORT, stateDir, agent: true, seed: false, log });
+  let stack;
+  try {
+    stack = await startStack({ port: PORT, stateDir, agent: true, seed: false, log });
+  } catch (err) {
+    // Nothing of ours runs yet (startStack ends what it started), but its folder holds the admin's secrets.
+    await rm(stateDir, { recursive: true, force: true });
+    throw err;
+  }
   const call = async (method, p, body) => {
     const res = await fetch(`${stack.url}/api/v1${p}`, {
       method,

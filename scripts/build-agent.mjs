@@ -1,16 +1,63 @@
 // Bundles the agent into one file (`dist/agent/gennaker-agent.mjs`). It runs the same code as
 // `node agents/cli.ts`, but starts without Node's TypeScript stripping and with one module
-// instead of dozens, which roughly halves the agent's resident memory.
+// instead of dozens, which roughly halves the agent's resident memory. Run directly, it builds;
+// imported, it exports `buildAgent` (the tests build into a temporary folder).
+import { builtinModules, createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
-await build({
-  entryPoints: ['agents/cli.ts'],
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node22',
-  outfile: 'dist/agent/gennaker-agent.mjs',
-  // Some dependencies still call require(); ESM bundles need one made for them.
-  banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
-  logLevel: 'warning',
-});
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const AGENT_BUNDLE = path.join(ROOT, 'dist', 'agent', 'gennaker-agent.mjs');
+
+/**
+ * Node's built-in modules through `require`, not `import`. An ES import of a built-in reads every
+ * export, and `node:http` has lazy getters (WebSocket, MessageEvent, CloseEvent) that load undici,
+ * fetch's engine: a few MB resident in an agent that does not call fetch. `require` reads none.
+ */
+const builtinsByRequire = {
+  name: 'builtins-by-require',
+  setup(b) {
+    const names = builtinModules.map((m) => m.replace(/[/\\]/g, '\\$&')).join('|');
+    // The stand-in's own require() is the real one: external, left to the banner's createRequire.
+    b.onResolve({ filter: new RegExp(`^(node:.+|${names})$`) }, (args) => (args.namespace === 'builtin' ? { path: args.path, external: true } : { path: args.path, namespace: 'builtin' }));
+    b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({ contents: `module.exports = require(${JSON.stringify(args.path)});`, loader: 'js' }));
+  },
+};
+
+/**
+ * Zod with its English messages only. `import { z } from 'zod'` brings every locale (about 40,
+ * 350 kB of code: ~8 MB of the agent's resident memory), and the agent never switches from English.
+ */
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    const english = createRequire(import.meta.url).resolve('zod/v4/locales/en.js');
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) => (args.importer.includes(`${path.sep}zod${path.sep}`) ? { path: 'zod-locales', namespace: 'zod-english' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'zod-english' }, () => ({ contents: `export { default as en } from ${JSON.stringify(english)};`, loader: 'js', resolveDir: ROOT }));
+  },
+};
+
+/** Builds the agent bundle into `outfile`; resolves to esbuild's metafile (what went in). */
+export async function buildAgent(outfile = AGENT_BUNDLE) {
+  const { metafile } = await build({
+    entryPoints: [path.join(ROOT, 'agents', 'cli.ts')],
+    absWorkingDir: ROOT,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    outfile,
+    // Less source for V8 to keep: names stay (stack traces and error messages read well).
+    minifyWhitespace: true,
+    minifySyntax: true,
+    plugins: [builtinsByRequire, zodEnglishOnly],
+    // The require() of built-ins above, and dependencies that still call it, need one made for them.
+    banner: { js: "import { builtinModules, createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+    metafile: true,
+    logLevel: 'warning',
+  });
+  return metafile;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await buildAgent();

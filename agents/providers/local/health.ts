@@ -2,8 +2,9 @@
  * Instance health: an HTTP probe, the pure rule that turns probes into health, and the ticker
  * that runs the checks every interval without ever overlapping itself.
  */
-import http from 'node:http';
 import type { InstanceSnapshot } from '../../../contract/operations.ts';
+import { httpRequest, HttpRequestError } from '../../http.ts';
+import { httpAddress } from './names.ts';
 
 /** What the process and its health endpoint say; OutOfService/Draining come from the LB side. */
 export type ProcessHealth = Extract<InstanceSnapshot['health'], 'Starting' | 'Up' | 'Down'>;
@@ -53,16 +54,14 @@ export function describeProbe(probe: Probe): string {
 }
 
 /** GETs `http://host:port<path>`: 2xx is ok; no keep-alive, so probes hold no connections. */
-export function probeHttp(host: string, port: number, path: string, timeoutMs: number): Promise<Probe> {
-  return new Promise((resolve) => {
-    const req = http.get({ host, port, path, agent: false, timeout: timeoutMs, headers: { 'user-agent': 'gennaker-agent-health' } }, (res) => {
-      res.resume();
-      const status = res.statusCode ?? 0;
-      resolve(status >= 200 && status < 300 ? { kind: 'ok', status } : { kind: 'unhealthy', status });
-    });
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', (err) => resolve({ kind: 'unreachable', error: err.message }));
-  });
+export async function probeHttp(host: string, port: number, path: string, timeoutMs: number): Promise<Probe> {
+  try {
+    const res = await httpRequest({ method: 'GET', url: `${httpAddress(host, port)}${path}`, headers: { 'user-agent': 'gennaker-agent-health' }, timeoutMs, keepAlive: false, maxBodyBytes: 64 * 1024 });
+    return res.ok ? { kind: 'ok', status: res.status } : { kind: 'unhealthy', status: res.status };
+  } catch (err) {
+    if (!(err instanceof HttpRequestError)) throw err;
+    return { kind: 'unreachable', error: err.message };
+  }
 }
 
 /**

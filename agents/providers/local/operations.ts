@@ -11,8 +11,8 @@ import { LoadBalancers, type Backend } from './load-balancer.ts';
 import { KeyedLock } from './lock.ts';
 import { httpAddress, loadBalancersFor } from './names.ts';
 import { allocatePort } from './ports.ts';
-import { backendsFor, describeLoadBalancers, inventoryReport, pickInstancesToStop, serverGroupSnapshot } from './snapshot.ts';
-import { scopedKey, type LoadBalancerRecord, type LocalState, type ServerGroupRecord, type StateStore } from './state.ts';
+import { backendsFor, describeLoadBalancers, inventoryReport, pickInstancesToDisable, pickInstancesToStop, serverGroupSnapshot } from './snapshot.ts';
+import { scopedKey, type InstanceRecord, type LoadBalancerRecord, type LocalState, type ServerGroupRecord, type StateStore } from './state.ts';
 
 /** How long a scale-down or destroy lets requests in flight finish before stopping instances. */
 export const STOP_DRAIN_MS = 30_000;
@@ -155,6 +155,8 @@ export class LocalProvider implements Provider {
       const group = this.#require(op);
       for (const name of group.loadBalancers) await this.#openLoadBalancer(group.account, group.location, name);
       group.disabled = false;
+      // Enabling undoes a partial disable too: every instance goes back.
+      for (const instance of group.instances) delete instance.outOfService;
       this.#fleet.setDraining(group, this.#live(group), false);
       await this.#save();
       const up = this.#live(group).filter((i) => this.#fleet.status(group, i).health === 'Up').length;
@@ -167,17 +169,31 @@ export class LocalProvider implements Provider {
     return this.#exclusive(op, async () => {
       const group = this.#require(op);
       const live = this.#live(group);
-      if (group.disabled) log(`${group.name} is already disabled`);
-      // Out of rotation before anything awaits: the next request already goes elsewhere.
-      group.disabled = true;
-      this.#fleet.setDraining(group, live, true);
+      let out: InstanceRecord[];
+      let said: string;
+      if (op.desiredPercentage !== undefined && op.desiredPercentage < 100) {
+        if (group.disabled) return log(`${group.name} is already disabled`), this.#snapshot(group);
+        const ranked = live.map((instance) => ({ instance, index: instance.index, health: this.#fleet.status(group, instance).health, outOfService: instance.outOfService === true }));
+        out = pickInstancesToDisable(ranked, op.desiredPercentage).map((r) => r.instance);
+        // Out of rotation before anything awaits; the group itself stays enabled.
+        for (const instance of out) instance.outOfService = true;
+        const left = live.filter((i) => !i.outOfService).length;
+        said = `disabling ${op.desiredPercentage}% of ${group.name}: ${out.length ? `removed ${out.map((i) => i.name).join(', ')}` : 'no more instances to remove'}; ${left} of ${live.length} stay in ${this.#describeLoadBalancers(group)}`;
+      } else {
+        if (group.disabled) log(`${group.name} is already disabled`);
+        // Out of rotation before anything awaits: the next request already goes elsewhere.
+        group.disabled = true;
+        out = live;
+        said = `removed ${live.length} instances from ${this.#describeLoadBalancers(group)}`;
+      }
+      this.#fleet.setDraining(group, out, true);
       await this.#save();
-      log(`removed ${live.length} instances from ${this.#describeLoadBalancers(group)}; draining up to ${op.drainTimeoutSec} s`);
+      log(`${said}; draining up to ${op.drainTimeoutSec} s`);
       const left = await this.#lbs.waitForDrain(
-        live.map((i) => i.port),
+        out.map((i) => i.port),
         op.drainTimeoutSec * 1000,
       );
-      this.#fleet.setDraining(group, live, false);
+      this.#fleet.setDraining(group, out, false);
       log(left ? `${left} requests still in flight after ${op.drainTimeoutSec} s; disabled anyway` : 'drained: no request in flight');
       return this.#snapshot(group);
     });

@@ -7,7 +7,7 @@ import { instanceEnv, restartDelayMs } from './instances.ts';
 import { pickRoundRobin, retryable } from './load-balancer.ts';
 import { KeyedLock } from './lock.ts';
 import { httpAddress, instanceLogFile, instanceName, loadBalancersFor } from './names.ts';
-import { backendsFor, displayedHealth, inRotation, pickInstancesToStop } from './snapshot.ts';
+import { backendsFor, displayedHealth, inRotation, pickInstancesToDisable, pickInstancesToStop } from './snapshot.ts';
 import { summarizeLog } from './supervisor.ts';
 import { LocalStateError, StateStore, type LocalState, type ServerGroupRecord } from './state.ts';
 
@@ -42,7 +42,7 @@ describe('displayedHealth and inRotation', () => {
     [status('Up', false, true), false, 'Draining', false],
     [status('Starting'), false, 'Starting', false],
     [status('Down'), true, 'Down', false],
-  ] as const)('%o in a group disabled=%s shows %s, in rotation %s', (s, disabled, shown, rotating) => {
+  ] as const)('%o taken out=%s (group or instance disabled) shows %s, in rotation %s', (s, disabled, shown, rotating) => {
     expect(displayedHealth(s, disabled)).toBe(shown);
     expect(inRotation(s, disabled)).toBe(rotating);
   });
@@ -56,6 +56,31 @@ describe('backendsFor', () => {
     const groups = [group('v1', true, ['hello'], [1, 2]), group('v2', false, ['hello'], [3, 4, 5]), group('other', false, ['x'], [6]), group('acct', false, ['hello'], [7], 'prod')];
     const statusOf = (_g: ServerGroupRecord, i: { port: number }) => ({ health: i.port === 4 ? ('Starting' as const) : ('Up' as const), draining: i.port === 5, stopping: false });
     expect(backendsFor(lb, groups, statusOf)).toEqual([{ instance: 'v2-0', port: 3 }]);
+  });
+
+  it('leaves out the instances a partial disable took out of an enabled group', () => {
+    const g = group('v1', false, ['hello'], [1, 2, 3, 4]);
+    g.instances[1]!.outOfService = true;
+    g.instances[3]!.outOfService = true;
+    const up = () => ({ health: 'Up' as const, draining: false, stopping: false });
+    expect(backendsFor(lb, [g], up).map((b) => b.port)).toEqual([1, 3]);
+  });
+});
+
+describe('pickInstancesToDisable (rolling red/black: take p% of a group out, rounded up)', () => {
+  const up = (index: number, outOfService = false) => ({ index, health: 'Up' as const, outOfService });
+  const four = [up(0), up(1), up(2), up(3)];
+  it.each([
+    { rule: '50% of 4: two, newest first', instances: four, pct: 50, out: [3, 2] },
+    { rule: '25% of 4: one', instances: four, pct: 25, out: [3] },
+    { rule: '10% of 4: rounded up to one', instances: four, pct: 10, out: [3] },
+    { rule: '0%: none', instances: four, pct: 0, out: [] },
+    { rule: '100%: all', instances: four, pct: 100, out: [3, 2, 1, 0] },
+    { rule: '50% after 25%: the one already out counts, so one more', instances: [up(0), up(1), up(2), up(3, true)], pct: 50, out: [2] },
+    { rule: '25% after 50%: never puts one back', instances: [up(0), up(1), up(2, true), up(3, true)], pct: 25, out: [] },
+    { rule: 'a Down instance goes first (it serves nothing anyway)', instances: [up(0), { index: 1, health: 'Down' as const, outOfService: false }, up(2)], pct: 34, out: [1, 2] },
+  ])('$rule', ({ instances, pct, out }) => {
+    expect(pickInstancesToDisable(instances, pct).map((i) => i.index)).toEqual(out);
   });
 });
 

@@ -20,22 +20,27 @@ export interface InstanceStatus {
 export type StatusOf = (group: ServerGroupRecord, instance: InstanceRecord) => InstanceStatus;
 
 /** The health the contract shows: the LB's view (Draining, OutOfService) over the process's. */
-export function displayedHealth(status: InstanceStatus, groupDisabled: boolean): InstanceSnapshot['health'] {
+export function displayedHealth(status: InstanceStatus, outOfRotation: boolean): InstanceSnapshot['health'] {
   if (status.draining || status.stopping) return 'Draining';
-  if (groupDisabled && status.health === 'Up') return 'OutOfService';
+  if (outOfRotation && status.health === 'Up') return 'OutOfService';
   return status.health;
 }
 
-/** Takes requests: its group is enabled, it is Up, and it is neither draining nor stopping. */
-export function inRotation(status: InstanceStatus, groupDisabled: boolean): boolean {
-  return !groupDisabled && status.health === 'Up' && !status.draining && !status.stopping;
+/** Takes requests: not taken out (see {@link takenOut}), Up, and neither draining nor stopping. */
+export function inRotation(status: InstanceStatus, outOfRotation: boolean): boolean {
+  return !outOfRotation && status.health === 'Up' && !status.draining && !status.stopping;
+}
+
+/** Out of its load balancers by the operator's will: its whole group is disabled, or it alone is (a partial disable). */
+export function takenOut(group: ServerGroupRecord, instance: InstanceRecord): boolean {
+  return group.disabled || instance.outOfService === true;
 }
 
 /** The instances load balancer `lb` sends traffic to now, in a stable order. */
 export function backendsFor(lb: LoadBalancerRecord, groups: readonly ServerGroupRecord[], statusOf: StatusOf): Backend[] {
   return groups
     .filter((g) => g.account === lb.account && g.location === lb.location && g.loadBalancers.includes(lb.name))
-    .flatMap((g) => g.instances.filter((i) => inRotation(statusOf(g, i), g.disabled)).map((i) => ({ instance: i.name, port: i.port })));
+    .flatMap((g) => g.instances.filter((i) => inRotation(statusOf(g, i), takenOut(g, i))).map((i) => ({ instance: i.name, port: i.port })));
 }
 
 /** "hello (http://127.0.0.1:9100), hello-internal (…)" for task logs. */
@@ -57,6 +62,17 @@ export function pickInstancesToStop<T extends { index: number; health: ProcessHe
   return [...instances].sort((a, b) => rank[a.health] - rank[b.health] || b.index - a.index).slice(0, Math.max(0, count));
 }
 
+/**
+ * The instances a disable by `percentage` takes out (Clouddriver's `desiredPercentage`): enough
+ * that ceil(percentage% of the group) are out, counting those an earlier step took out already,
+ * chosen as a scale-down chooses. It never puts one back: a lower percentage than before takes none.
+ */
+export function pickInstancesToDisable<T extends { index: number; health: ProcessHealth; outOfService: boolean }>(instances: readonly T[], percentage: number): T[] {
+  const target = Math.ceil((instances.length * percentage) / 100);
+  const inService = instances.filter((i) => !i.outOfService);
+  return pickInstancesToStop(inService, target - (instances.length - inService.length));
+}
+
 /** A server group as the contract shows it. */
 export function serverGroupSnapshot(group: ServerGroupRecord, statusOf: StatusOf, host: string): ServerGroupSnapshot {
   return {
@@ -71,7 +87,7 @@ export function serverGroupSnapshot(group: ServerGroupRecord, statusOf: StatusOf
     instances: group.instances.map((instance) => ({
       id: instance.name,
       name: instance.name,
-      health: displayedHealth(statusOf(group, instance), group.disabled),
+      health: displayedHealth(statusOf(group, instance), takenOut(group, instance)),
       address: httpAddress(host, instance.port),
       launchedAt: instance.launchedAt,
     })),

@@ -33,6 +33,11 @@ export const instanceRecord = z.strictObject({
   startTicks: z.string().nullable(),
   launchedAt: z.number().int(),
   logFile: z.string(),
+  /**
+   * Taken out of its load balancers by a disable by percentage (rolling red/black) while its
+   * group stays enabled; kept across agent restarts so the traffic split does too.
+   */
+  outOfService: z.boolean().optional(),
 });
 export type InstanceRecord = z.infer<typeof instanceRecord>;
 

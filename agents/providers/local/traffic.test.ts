@@ -116,6 +116,89 @@ describe('local load balancer', () => {
   });
 });
 
+describe('disable by percentage (rolling red/black)', () => {
+  /** How many of `n` sequential requests through `address` each version answered. */
+  async function shares(address: string, n: number): Promise<Record<string, number>> {
+    const counts: Record<string, number> = {};
+    for (let i = 0; i < n; i++) {
+      const a = await get(address);
+      expect(a.status).toBe(200);
+      counts[a.version!] = (counts[a.version!] ?? 0) + 1;
+    }
+    return counts;
+  }
+
+  it('disabling 50% of a 4-instance group takes 2 instances out of the load balancer; requests hit only the other 2; enable puts them back', async () => {
+    const op = helloGroup('hello-v001', { desired: 4 });
+    await provider.createServerGroup(op, noLog);
+    const address = await lbAddress();
+    const lines: string[] = [];
+    const snap = await provider.disableServerGroup({ ...ref(op), drainTimeoutSec: 5, desiredPercentage: 50 }, (l) => lines.push(l));
+
+    expect(snap.disabled).toBe(false);
+    expect(snap.instances.map((i) => [i.name, i.health])).toEqual([
+      ['hello-v001-0', 'Up'],
+      ['hello-v001-1', 'Up'],
+      ['hello-v001-2', 'OutOfService'],
+      ['hello-v001-3', 'OutOfService'],
+    ]);
+    expect(lines[0]).toMatch(/^disabling 50% of hello-v001: removed hello-v001-3, hello-v001-2; 2 of 4 stay in hello/);
+    const inService = await Promise.all(['hello-v001-0', 'hello-v001-1'].map(async (name) => (await get(snap.instances.find((i) => i.name === name)!.address!)).pid));
+    const answers = await Promise.all(Array.from({ length: 12 }, () => get(address)));
+    expect(new Set(answers.map((a) => a.pid))).toEqual(new Set(inService));
+
+    // The split survives an agent restart: it is in the state file.
+    await provider.close();
+    provider = await h.open();
+    const reopened = (await provider.inventory('local')).serverGroups[0]!;
+    expect(reopened.instances.map((i) => i.health)).toEqual(['Up', 'Up', 'OutOfService', 'OutOfService']);
+
+    const enabled = await provider.enableServerGroup(ref(op), noLog);
+    expect(enabled.instances.map((i) => i.health)).toEqual(['Up', 'Up', 'Up', 'Up']);
+    const after = await Promise.all(Array.from({ length: 12 }, () => get(address)));
+    expect(new Set(after.map((a) => a.pid)).size).toBe(4);
+  });
+
+  it('moves traffic by the target percentages, not by instance counts: 25% then 50% to v2, then all', async () => {
+    const v1 = helloGroup('hello-v001', { version: '1.0.0', desired: 4 });
+    await provider.createServerGroup(v1, noLog);
+    const address = await lbAddress();
+
+    // 25%: v2 created with 1 of 4, then 25% of v1 out: 3 v1 + 1 v2 in rotation.
+    const v2 = helloGroup('hello-v002', { version: '2.0.0', desired: 1 });
+    await provider.createServerGroup(v2, noLog);
+    await provider.disableServerGroup({ ...ref(v1), drainTimeoutSec: 5, desiredPercentage: 25 }, noLog);
+    const at25 = await shares(address, 40);
+    expect(at25['2.0.0']! / 40).toBeGreaterThanOrEqual(0.2);
+    expect(at25['2.0.0']! / 40).toBeLessThanOrEqual(0.3);
+
+    // 50%: v2 grows to 2, 50% of v1 out (one more): 2 + 2.
+    await provider.resizeServerGroup({ ...ref(v2), capacity: { min: 0, max: 10, desired: 2 }, waitForHealthy: true }, noLog);
+    const half = await provider.disableServerGroup({ ...ref(v1), drainTimeoutSec: 5, desiredPercentage: 50 }, noLog);
+    expect(half.instances.filter((i) => i.health === 'OutOfService')).toHaveLength(2);
+    const at50 = await shares(address, 40);
+    expect(at50['2.0.0']! / 40).toBeGreaterThanOrEqual(0.45);
+    expect(at50['2.0.0']! / 40).toBeLessThanOrEqual(0.55);
+
+    // 100%: v2 at full size, v1 disabled as a whole.
+    await provider.resizeServerGroup({ ...ref(v2), capacity: { min: 0, max: 10, desired: 4 }, waitForHealthy: true }, noLog);
+    const off = await provider.disableServerGroup({ ...ref(v1), drainTimeoutSec: 5 }, noLog);
+    expect(off.disabled).toBe(true);
+    expect(await shares(address, 12)).toEqual({ '2.0.0': 12 });
+  });
+
+  it('a partial disable of a group already disabled leaves it disabled', async () => {
+    const op = helloGroup('hello-v001', { desired: 2 });
+    await provider.createServerGroup(op, noLog);
+    await provider.disableServerGroup({ ...ref(op), drainTimeoutSec: 5 }, noLog);
+    const lines: string[] = [];
+    const snap = await provider.disableServerGroup({ ...ref(op), drainTimeoutSec: 5, desiredPercentage: 50 }, (l) => lines.push(l));
+    expect(snap.disabled).toBe(true);
+    expect(snap.instances.map((i) => i.health)).toEqual(['OutOfService', 'OutOfService']);
+    expect(lines).toEqual(['hello-v001 is already disabled']);
+  });
+});
+
 describe('agent restart', () => {
   it('re-adopts running instances on the same load balancer port without restarting them', async () => {
     const op = helloGroup('hello-v001');

@@ -12,12 +12,13 @@ type Spec = Parameters<typeof strategySteps>[0];
 
 const artifact = { type: 'process', command: 'node', args: ['server.js'] };
 
-/** A step as one short line: `disable hello-v001`, `resize hello-v003 to 2`, `wait 30s`. */
+/** A step as one short line: `disable hello-v001`, `disable 25% of hello-v001`, `resize hello-v003 to 2`, `wait 30s`. */
 function line(step: PlanStep): string {
   if (step.kind === 'delay') return `wait ${step.seconds}s`;
   const name = step.payload.serverGroupName as string;
   const verb = step.operation.replace('ServerGroup', '');
   if (step.operation === 'resizeServerGroup') return `resize ${name} to ${(step.payload.capacity as { desired: number }).desired}`;
+  if (step.payload.desiredPercentage !== undefined) return `${verb} ${step.payload.desiredPercentage as number}% of ${name}`;
   return `${verb} ${name}`;
 }
 
@@ -53,19 +54,34 @@ describe('strategySteps: what each strategy does after the new group hello-v004 
     },
     { rule: 'redblack on an empty cluster: nothing after the create', spec: { strategy: 'redblack', scaleDown: true, maxRemainingAsgs: 1 }, groups: [], steps: [] },
     {
-      rule: 'rollingredblack: resizes the new group through the remaining percentages to 100%, then disables the others',
+      rule: 'rollingredblack [25, 50, 100]: at each step the new group grows to p% (created at 25%), then p% of every serving group leaves the load balancer; 100% disables them fully',
       spec: { strategy: 'rollingredblack', targetPercentages: [25, 50, 100] },
-      steps: ['resize hello-v004 to 2', 'resize hello-v004 to 4', 'disable hello-v003', 'disable hello-v002'],
+      steps: [
+        'disable 25% of hello-v003', 'disable 25% of hello-v002',
+        'resize hello-v004 to 2', 'disable 50% of hello-v003', 'disable 50% of hello-v002',
+        'resize hello-v004 to 4', 'disable hello-v003', 'disable hello-v002',
+      ],
     },
     {
       rule: 'rollingredblack: 100% is forced last even when not listed',
       spec: { strategy: 'rollingredblack', targetPercentages: [10, 60] },
-      steps: ['resize hello-v004 to 3', 'resize hello-v004 to 4', 'disable hello-v003', 'disable hello-v002'],
+      steps: ['disable 10% of hello-v003', 'disable 10% of hello-v002', 'resize hello-v004 to 3', 'disable 60% of hello-v003', 'disable 60% of hello-v002', 'resize hello-v004 to 4', 'disable hello-v003', 'disable hello-v002'],
     },
     {
-      rule: 'rollingredblack with no percentage below 100: the group was created at full size, so no resize',
+      rule: 'rollingredblack with no percentage below 100: the group was created at full size, so no resize, one full disable',
       spec: { strategy: 'rollingredblack', targetPercentages: [100] },
       steps: ['disable hello-v003', 'disable hello-v002'],
+    },
+    {
+      rule: 'rollingredblack with delayBeforeDisableSec: waits before every step\'s disable (Orca\'s delayBeforeCleanup); scale down and shrink come once, after 100%',
+      spec: { strategy: 'rollingredblack', targetPercentages: [50], delayBeforeDisableSec: 30, scaleDown: true, delayBeforeScaleDownSec: 60, maxRemainingAsgs: 2 },
+      steps: ['wait 30s', 'disable 50% of hello-v003', 'disable 50% of hello-v002', 'resize hello-v004 to 4', 'wait 30s', 'disable hello-v003', 'disable hello-v002', 'wait 60s', 'resize hello-v003 to 0', 'resize hello-v002 to 0', 'destroy hello-v002', 'destroy hello-v001'],
+    },
+    {
+      rule: 'rollingredblack on an empty cluster: only the growth steps, nothing to disable or wait for',
+      spec: { strategy: 'rollingredblack', targetPercentages: [25, 50], delayBeforeDisableSec: 30 },
+      groups: [],
+      steps: ['resize hello-v004 to 2', 'resize hello-v004 to 4'],
     },
   ];
 
@@ -79,7 +95,7 @@ describe('strategySteps: what each strategy does after the new group hello-v004 
     const guarded = plan.filter((s) => s.kind === 'op' && s.guard).map(line);
     const unguarded = plan.filter((s) => s.kind === 'op' && !s.guard).map(line);
     expect(unguarded).toEqual(['resize hello-v004 to 4']);
-    expect(guarded).toEqual(['disable hello-v003', 'disable hello-v002', 'resize hello-v003 to 0', 'resize hello-v002 to 0', 'destroy hello-v003', 'destroy hello-v002', 'destroy hello-v001']);
+    expect(guarded).toEqual(['disable 50% of hello-v003', 'disable 50% of hello-v002', 'disable hello-v003', 'disable hello-v002', 'resize hello-v003 to 0', 'resize hello-v002 to 0', 'destroy hello-v003', 'destroy hello-v002', 'destroy hello-v001']);
     for (const s of plan) if (s.kind === 'op' && s.guard) expect(s.guard).toMatchObject({ account: 'prod', location: 'here', cluster: 'hello' });
   });
 
@@ -95,11 +111,12 @@ function deploy(h: Harness, agent: FakeAgent, over: Record<string, unknown> = {}
   return stage(refId, 'deploy', { clusters: [cluster] }, requisites);
 }
 
-/** A task as `create v003` / `resize v003 to 2` relative to the harness's `web` cluster. */
+/** A task as `create v003` / `resize v003 to 2` / `disable 25% of v001` relative to the harness's `web` cluster. */
 function short(h: Harness, t: TaskRow): string {
   const name = String(t.payload.serverGroupName).replace(`${h.cluster()}-`, '');
   const verb = t.operation.replace('ServerGroup', '');
-  return t.operation === 'resizeServerGroup' ? `resize ${name} to ${t.payload.capacity.desired}` : `${verb} ${name}`;
+  if (t.operation === 'resizeServerGroup') return `resize ${name} to ${t.payload.capacity.desired}`;
+  return t.payload.desiredPercentage === undefined ? `${verb} ${name}` : `${verb} ${t.payload.desiredPercentage}% of ${name}`;
 }
 
 /** The fake agent's groups of the `web` cluster as `{v001: 'enabled 2/2'}`: state and Up/desired. */
@@ -228,9 +245,9 @@ describe('deploy stage: strategies run to the end with an agent doing the work',
       tasks: ['create v003', 'disable v002', 'resize v002 to 0', 'resize v001 to 0', 'destroy v001'], after: { v002: 'disabled 0/0', v003: 'enabled 2/2' },
     },
     {
-      rule: 'rollingredblack: created at the first percentage, resized to 100%, then the others disabled',
+      rule: 'rollingredblack: created at the first percentage; at each one the old group loses that share, and at 100% is disabled',
       over: { strategy: 'rollingredblack', targetPercentages: [25, 50], capacity: { min: 4, max: 4, desired: 4 } }, groups: { v001: { up: 4 } },
-      tasks: ['create v002', 'resize v002 to 2', 'resize v002 to 4', 'disable v001'], after: { v001: 'disabled 4/4', v002: 'enabled 4/4' },
+      tasks: ['create v002', 'disable 25% of v001', 'resize v002 to 2', 'disable 50% of v001', 'resize v002 to 4', 'disable v001'], after: { v001: 'disabled 4/4', v002: 'enabled 4/4' },
     },
   ];
 

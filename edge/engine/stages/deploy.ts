@@ -37,10 +37,44 @@ const ref = (spec: ClusterSpec, name: string) => ({ account: spec.account, locat
 const whole = (v: unknown) => (typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v) as number;
 const capacityOf = (c: ClusterSpec['capacity']) => ({ min: whole(c.min), max: whole(c.max), desired: whole(c.desired) });
 
+const delayBeforeDisable = (seconds: number): PlanStep => ({ kind: 'delay', label: `wait ${seconds}s before disabling`, seconds });
+
+/** The percentages a rolling red/black walks through: those below 100 as given, then 100 (always last, as in Orca). */
+export function rollingPercentages(targetPercentages: readonly number[] | undefined): number[] {
+  return [...(targetPercentages ?? []).filter((p) => p < 100), 100];
+}
+
+/**
+ * Rolling red/black (Orca's RollingRedBlackStrategy): for each percentage p the new group grows
+ * to p% of the desired capacity (it was created at the first one), then p% of each serving
+ * group's instances leave the load balancer, so about p% of requests reach the new version at
+ * every step instead of whatever the instance counts happen to split. 100% is a full disable.
+ */
+function rollingSteps(spec: ClusterSpec, name: string, enabled: ServerGroupState[], disable: (g: ServerGroupState, percentage?: number) => PlanStep): PlanStep[] {
+  const steps: PlanStep[] = [];
+  for (const [i, p] of rollingPercentages(spec.targetPercentages).entries()) {
+    if (i > 0) {
+      const desired = Math.ceil((spec.capacity.desired * p) / 100);
+      steps.push({ kind: 'op', label: `resize ${name} to ${p}%`, operation: 'resizeServerGroup', payload: { ...ref(spec, name), capacity: { ...spec.capacity, min: Math.min(spec.capacity.min, desired), desired } } });
+    }
+    // Orca waits (delayBeforeCleanup) before every step's disable: time to watch the new share of traffic.
+    if (enabled.length && spec.delayBeforeDisableSec) steps.push(delayBeforeDisable(spec.delayBeforeDisableSec));
+    steps.push(...enabled.map((g) => disable(g, p < 100 ? p : undefined)));
+  }
+  return steps;
+}
+
 /** The steps that move traffic from `others` (the cluster's groups before this deploy) to `name`. */
 export function strategySteps(spec: ClusterSpec, name: string, cluster: string, others: ServerGroupState[]): PlanStep[] {
   const guard = (operation: NonNullable<Extract<PlanStep, { kind: 'op' }>['guard']>['operation']) => ({ account: spec.account, location: spec.location, cluster, operation });
-  const disable = (g: ServerGroupState): PlanStep => ({ kind: 'op', label: `disable ${g.name}`, operation: 'disableServerGroup', payload: ref(spec, g.name), guard: guard({ kind: 'disable', serverGroups: [g.name] }) });
+  // A partial disable is guarded as a full one: it never takes more, so what passes here is safe.
+  const disable = (g: ServerGroupState, percentage?: number): PlanStep => ({
+    kind: 'op',
+    label: percentage === undefined ? `disable ${g.name}` : `disable ${percentage}% of ${g.name}`,
+    operation: 'disableServerGroup',
+    payload: { ...ref(spec, g.name), ...(percentage === undefined ? {} : { desiredPercentage: percentage }) },
+    guard: guard({ kind: 'disable', serverGroups: [g.name] }),
+  });
   const destroy = (g: ServerGroupState): PlanStep => ({ kind: 'op', label: `destroy ${g.name}`, operation: 'destroyServerGroup', payload: ref(spec, g.name), guard: guard({ kind: 'destroy', serverGroups: [g.name] }) });
   const newestFirst = [...others].sort((a, b) => b.createdAt - a.createdAt);
   switch (spec.strategy) {
@@ -51,16 +85,12 @@ export function strategySteps(spec: ClusterSpec, name: string, cluster: string, 
     case 'redblack':
     case 'rollingredblack': {
       const steps: PlanStep[] = [];
-      if (spec.strategy === 'rollingredblack') {
-        const pcts = [...(spec.targetPercentages ?? [100])].filter((p) => p < 100);
-        // Created at the first percentage below 100; without one it was created at full size already.
-        for (const p of pcts.length ? pcts.slice(1).concat(100) : []) {
-          const desired = Math.ceil((spec.capacity.desired * p) / 100);
-          steps.push({ kind: 'op', label: `resize ${name} to ${p}%`, operation: 'resizeServerGroup', payload: { ...ref(spec, name), capacity: { ...spec.capacity, min: Math.min(spec.capacity.min, desired), desired } } });
-        }
+      const enabled = newestFirst.filter((g) => !g.disabled);
+      if (spec.strategy === 'rollingredblack') steps.push(...rollingSteps(spec, name, enabled, disable));
+      else {
+        if (spec.delayBeforeDisableSec) steps.push(delayBeforeDisable(spec.delayBeforeDisableSec));
+        steps.push(...enabled.map((g) => disable(g)));
       }
-      if (spec.delayBeforeDisableSec) steps.push({ kind: 'delay', label: `wait ${spec.delayBeforeDisableSec}s before disabling`, seconds: spec.delayBeforeDisableSec });
-      steps.push(...newestFirst.filter((g) => !g.disabled).map(disable));
       if (spec.scaleDown) {
         if (spec.delayBeforeScaleDownSec) steps.push({ kind: 'delay', label: `wait ${spec.delayBeforeScaleDownSec}s before scaling down`, seconds: spec.delayBeforeScaleDownSec });
         // Groups already at zero are left alone, as scaleDownCluster does.
@@ -95,8 +125,8 @@ async function plan(rt: StageRuntime): Promise<PlanStep[] | StageStep> {
     }
     const moniker = { app: spec.application, stack: spec.stack, detail: spec.freeFormDetails, cluster, sequence };
     const name = serverGroupName(moniker, sequence);
-    const first = spec.strategy === 'rollingredblack' ? (spec.targetPercentages ?? []).find((p) => p < 100) : undefined;
-    const desired = first ? Math.ceil((spec.capacity.desired * first) / 100) : spec.capacity.desired;
+    const first = spec.strategy === 'rollingredblack' ? rollingPercentages(spec.targetPercentages)[0]! : 100;
+    const desired = Math.ceil((spec.capacity.desired * first) / 100);
     const payload = {
       ...ref(spec, name),
       moniker,

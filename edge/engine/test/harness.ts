@@ -458,10 +458,22 @@ export class FakeAgent {
         };
         break;
       case 'enableServerGroup':
-      case 'disableServerGroup':
         if (!before) throw new Error(`fake agent has no ${key}`);
-        after = { ...before, disabled: task.operation === 'disableServerGroup' };
+        after = { ...before, disabled: false, instances: before.instances.map((i) => ({ ...i, health: i.health === 'OutOfService' ? 'Up' : i.health })) };
         break;
+      case 'disableServerGroup': {
+        if (!before) throw new Error(`fake agent has no ${key}`);
+        const pct = (p.desiredPercentage as number | undefined) ?? 100;
+        if (pct >= 100) {
+          // The whole group is out of the load balancer now; its instances keep running, Up.
+          after = { ...before, disabled: true, instances: before.instances.map((i) => ({ ...i, health: i.health === 'OutOfService' ? 'Up' : i.health })) };
+          break;
+        }
+        // Rolling red/black: a share of the instances leaves the load balancer; the group stays enabled.
+        const out = Math.ceil((before.instances.length * pct) / 100);
+        after = { ...before, instances: before.instances.map((i, n) => (n < out ? { ...i, health: 'OutOfService' } : i)) };
+        break;
+      }
       case 'resizeServerGroup': {
         if (!before) throw new Error(`fake agent has no ${key}`);
         const kept = before.instances.slice(0, p.capacity.desired);

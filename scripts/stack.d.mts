@@ -39,6 +39,7 @@ export const ADMIN_EMAIL: string;
 export const DEMO_APPLICATION: string;
 export const DEMO_PIPELINE: string;
 export const DEMO_DEPLOY_PIPELINE: string;
+export const DEMO_CANARY_PIPELINE: string;
 
 export function startStack(options?: StackOptions): Promise<Stack>;
 export function seedDemo(options: { url: string; token: string; ownerEmail: string }): Promise<{ application: boolean; pipeline: boolean }>;

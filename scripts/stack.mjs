@@ -11,7 +11,7 @@ import { seedDemo } from './stack/seed.mjs';
 import { applyMigrations, assertPortFree, startEdge } from './stack/wrangler.mjs';
 
 export { ADMIN_EMAIL } from './stack/admin.mjs';
-export { DEMO_APPLICATION, DEMO_DEPLOY_PIPELINE, DEMO_PIPELINE, seedDemo } from './stack/seed.mjs';
+export { DEMO_APPLICATION, DEMO_CANARY_PIPELINE, DEMO_DEPLOY_PIPELINE, DEMO_PIPELINE, seedDemo } from './stack/seed.mjs';
 
 /** Where `npm start` keeps the local D1 and the agent's identity. */
 export const DEFAULT_STATE_DIR = path.join(ROOT, '.gennaker', 'state');

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_EMAIL, DEMO_APPLICATION, DEMO_DEPLOY_PIPELINE, DEMO_PIPELINE, seedDemo, startStack, type Stack } from './stack.mjs';
+import { ADMIN_EMAIL, DEMO_APPLICATION, DEMO_CANARY_PIPELINE, DEMO_DEPLOY_PIPELINE, DEMO_PIPELINE, seedDemo, startStack, type Stack } from './stack.mjs';
 import { processesOf } from './stack/proc.ts';
 
 const PORT = 8789;
@@ -50,11 +50,11 @@ describe('the local stack (what npm start runs)', () => {
   it('seeds the demo application and pipeline once, however often seeding runs', async () => {
     const [app] = await demoApps();
     expect(app).toMatchObject({ name: 'demo', email: ADMIN_EMAIL, description: expect.stringContaining('Demo') });
-    expect(await demoPipelines()).toEqual([DEMO_DEPLOY_PIPELINE, DEMO_PIPELINE].sort());
+    expect(await demoPipelines()).toEqual([DEMO_CANARY_PIPELINE, DEMO_DEPLOY_PIPELINE, DEMO_PIPELINE].sort());
 
     expect(await seedDemo({ url: stack.url, token: stack.adminToken, ownerEmail: stack.adminEmail })).toEqual({ application: false, pipeline: false });
     expect(await demoApps()).toHaveLength(1);
-    expect(await demoPipelines()).toEqual([DEMO_DEPLOY_PIPELINE, DEMO_PIPELINE].sort());
+    expect(await demoPipelines()).toEqual([DEMO_CANARY_PIPELINE, DEMO_DEPLOY_PIPELINE, DEMO_PIPELINE].sort());
   });
 
   it('has the local agent online, serving account local', async () => {
@@ -76,7 +76,7 @@ describe('the local stack (what npm start runs)', () => {
     expect(items.map((a: any) => a.id)).toEqual(before.agents);
     expect(items[0].status).toBe('online');
     expect(await demoApps()).toHaveLength(1);
-    expect(await demoPipelines()).toEqual([DEMO_DEPLOY_PIPELINE, DEMO_PIPELINE].sort());
+    expect(await demoPipelines()).toEqual([DEMO_CANARY_PIPELINE, DEMO_DEPLOY_PIPELINE, DEMO_PIPELINE].sort());
   });
 
   it('bootstraps again when the saved admin token no longer works', async () => {

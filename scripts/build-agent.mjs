@@ -1,7 +1,11 @@
 // Bundles the agent into one file (`dist/agent/gennaker-agent.mjs`). It runs the same code as
 // `node agents/cli.ts`, but starts without Node's TypeScript stripping and with one module
-// instead of dozens, which roughly halves the agent's resident memory. Run directly, it builds;
-// imported, it exports `buildAgent` (the tests build into a temporary folder).
+// instead of dozens, which roughly halves the agent's resident memory. A copy goes among the
+// console's static assets, so the Worker serves it at `/downloads/gennaker-agent.mjs` and the
+// console's install commands can fetch the agent from the edge it will talk to. Run directly, it
+// builds and publishes; imported, it exports `buildAgent` and `publishAgent` (the tests use a
+// temporary folder).
+import { copyFile, mkdir } from 'node:fs/promises';
 import { builtinModules, createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +13,12 @@ import { build } from 'esbuild';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const AGENT_BUNDLE = path.join(ROOT, 'dist', 'agent', 'gennaker-agent.mjs');
+/** Where the console's static assets are built (`wrangler.toml` `[assets] directory`). */
+export const CONSOLE_ASSETS = path.join(ROOT, 'dist', 'console');
+/** The URL path the Worker serves the agent at; the console's install commands download it from there. */
+export const AGENT_DOWNLOAD_PATH = '/downloads/gennaker-agent.mjs';
+/** The served copy of the bundle. */
+export const SERVED_AGENT = path.join(CONSOLE_ASSETS, ...AGENT_DOWNLOAD_PATH.split('/'));
 
 /**
  * Node's built-in modules through `require`, not `import`. An ES import of a built-in reads every
@@ -60,4 +70,17 @@ export async function buildAgent(outfile = AGENT_BUNDLE) {
   return metafile;
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) await buildAgent();
+/**
+ * Copies the bundle among the console's static assets. A copy, not a second build: what a user
+ * downloads is byte for byte what the stack runs. This runs after `vite build`, which empties
+ * the console's folder first (`npm run build` is `vite build && node scripts/build-agent.mjs`).
+ */
+export async function publishAgent(bundle = AGENT_BUNDLE, served = SERVED_AGENT) {
+  await mkdir(path.dirname(served), { recursive: true });
+  await copyFile(bundle, served);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await buildAgent();
+  await publishAgent();
+}

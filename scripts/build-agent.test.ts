@@ -1,14 +1,16 @@
 // The agent bundle as the stack runs it, with only the code it uses: no undici (fetch's engine,
-// megabytes resident once loaded) and no zod locale but English.
+// megabytes resident once loaded) and no zod locale but English; and its copy among the console's
+// static assets, which is what the console's install commands download.
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pkg from '../package.json' with { type: 'json' };
-import { buildAgent } from './build-agent.mjs';
-import { MEMORY_FLAGS } from './stack/agent.mjs';
+import { AGENT_DOWNLOAD_PATH as COMMANDS_DOWNLOAD_PATH } from '../app/routes/agents/install-commands.ts';
+import { AGENT_BUNDLE, AGENT_DOWNLOAD_PATH, buildAgent, CONSOLE_ASSETS, publishAgent, SERVED_AGENT } from './build-agent.mjs';
+import { MEMORY_FLAGS, AGENT_BUNDLE as STACK_BUNDLE } from './stack/agent.mjs';
 
 let dir = '';
 let bundle = '';
@@ -33,5 +35,30 @@ describe('the agent bundle', () => {
 
   it("carries zod's English messages and no other locale", () => {
     expect(inputs.filter((p) => p.includes('zod/v4/locales/'))).toEqual(['node_modules/zod/v4/locales/en.js']);
+  });
+});
+
+describe('the served copy of the bundle', () => {
+  it('is byte for byte the bundle, in a folder of its own that `vite build` does not have to make', async () => {
+    const served = path.join(dir, 'console', 'downloads', 'gennaker-agent.mjs');
+    const same = async () => (await readFile(served)).equals(await readFile(bundle));
+    await publishAgent(bundle, served);
+    expect(await same()).toBe(true);
+    // A later build replaces what an earlier one served.
+    await writeFile(served, '// an older agent\n');
+    await publishAgent(bundle, served);
+    expect(await same()).toBe(true);
+    const { stdout } = await promisify(execFile)(process.execPath, [served, '--version']);
+    expect(stdout.trim()).toBe(pkg.version);
+  });
+
+  it('sits among the static assets the Worker serves, at the path the install commands download', async () => {
+    const wrangler = await readFile(path.join(import.meta.dirname, '..', 'wrangler.toml'), 'utf8');
+    const assets = /^\[assets\][^[]*?^directory\s*=\s*"([^"]+)"/m.exec(wrangler)?.[1];
+    expect(CONSOLE_ASSETS).toBe(path.resolve(import.meta.dirname, '..', assets!));
+    expect(AGENT_DOWNLOAD_PATH).toBe(COMMANDS_DOWNLOAD_PATH);
+    expect(SERVED_AGENT).toBe(path.join(CONSOLE_ASSETS, AGENT_DOWNLOAD_PATH));
+    // The stack runs the bundle the build makes, the same file the served copy is made from.
+    expect(STACK_BUNDLE).toBe(AGENT_BUNDLE);
   });
 });

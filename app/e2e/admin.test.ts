@@ -1,7 +1,7 @@
 // The admin screens against the real local stack with its agent, in Debian's Chromium: the agents
-// list, adding an agent by running the command the console shows (a real second agent registers
-// with the shown token), creating a user and finding that in the audit log. Each screen is
-// checked with axe-core and photographed.
+// list, adding an agent by running the command the console shows, as shown (it downloads the agent
+// from the stack and a real second agent registers with the shown token), creating a user and
+// finding that in the audit log. Each screen is checked with axe-core and photographed.
 import type { ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { agentCommand } from '../../scripts/stack/agent.mjs';
+import { AGENT_BUNDLE } from '../../scripts/build-agent.mjs';
 import { spawnGroup, stopGroup } from '../../scripts/stack/processes.mjs';
 import { startStack, type Stack } from '../../scripts/stack.mjs';
-import { shellWords } from '../routes/agents/install-commands.ts';
+import { AGENT_DOWNLOAD_PATH } from '../routes/agents/install-commands.ts';
 import { assertAccessible } from './axe.ts';
 import { adminApi, launchChromium, ROOT, SHOTS } from './support.ts';
 
@@ -91,6 +91,9 @@ describe('admin screens', () => {
     expect(local).toContain(`--token ${token}`);
     expect(local).toContain(`--server ${stack.url}`);
     expect(local).toContain('--account local-2:local:local');
+    expect(local).toContain(`curl -fsSLo gennaker-agent.mjs ${stack.url}/downloads/gennaker-agent.mjs &&`);
+    expect(await page.locator('#install-panel-local').textContent()).toContain('Needs Node.js 22 or later');
+    expect(await page.locator('[data-limitation="local"]').count()).toBe(0);
     await page.locator('#agent-name').fill('not a name');
     await expect.poll(() => page.locator('#agent-name-error').textContent()).toContain('letters, digits, _ . - only');
     expect(await page.locator('pre[data-command="local"]').count()).toBe(0);
@@ -103,6 +106,9 @@ describe('admin screens', () => {
     await k8s.waitFor();
     expect(await k8s.textContent()).toContain(`kubectl create secret generic gennaker-agent-install --from-literal=token=${token}`);
     expect(await k8s.textContent()).toContain('kind: Deployment');
+    expect(await k8s.textContent()).toContain(`${stack.url}/downloads/gennaker-agent.mjs`);
+    // Honest about what works: the agent has no Kubernetes provider yet.
+    expect(await page.locator('[data-limitation="kubernetes"]').textContent()).toContain('ships only the local provider');
     expect(await page.locator('pre[data-command="local"]').isVisible()).toBe(false);
     await assertAccessible(page, 'add agent: Kubernetes');
     await shot('add-agent-kubernetes');
@@ -113,25 +119,29 @@ describe('admin screens', () => {
     const dcos = await page.locator('pre[data-command="dcos"]').textContent();
     expect(dcos).toContain(`"GENNAKER_INSTALL_TOKEN": "${token}"`);
     expect(dcos).toContain('dcos marathon app add gennaker-agent.json');
+    expect(dcos).toContain(`"uri": "${stack.url}/downloads/gennaker-agent.mjs"`);
     await shot('add-agent-dcos');
     await page.getByRole('tab', { name: 'DC/OS' }).press('Home');
     expect(await page.getByRole('tab', { name: 'Local' }).getAttribute('aria-selected')).toBe('true');
   });
 
-  it('registers a second agent with the shown local command, which the page then lists online', async () => {
-    const command = (await page.locator('pre[data-command="local"]').textContent())!;
-    const [npx, program, ...args] = shellWords(command);
-    expect([npx, program]).toEqual(['npx', 'gennaker-agent']);
-    // As shown, but with the state file in this test's folder instead of the home directory.
-    const agentDir = path.join(stateDir, 'second-agent');
-    await mkdir(agentDir, { recursive: true });
-    const state = args.indexOf('--state');
-    expect(args[state + 1]).toBe('~/.gennaker-agent.json');
-    args[state + 1] = path.join(agentDir, 'agent.json');
+  it('serves the agent bundle the stack runs, as JavaScript, past the SPA fallback', async () => {
+    const res = await fetch(`${stack.url}${AGENT_DOWNLOAD_PATH}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^(text|application)\/javascript\b/);
+    expect(Buffer.from(await res.arrayBuffer()).equals(await readFile(AGENT_BUNDLE))).toBe(true);
+  });
 
-    const [cmd, cmdArgs] = agentCommand(args);
-    secondAgent = spawnGroup(cmd, cmdArgs, { cwd: ROOT });
-    const log = createWriteStream(path.join(agentDir, 'agent.log'));
+  it('registers a second agent by running the shown local command as it is, which the page then lists online', async () => {
+    const command = (await page.locator('pre[data-command="local"]').textContent())!;
+    expect(command).toMatch(/^curl .* &&\nnode gennaker-agent\.mjs \\\n/);
+    // A shell runs the command word for word, in a folder of its own that is also its home (the
+    // ~ of --state), with this test's Node first on PATH: the download comes from the stack.
+    const home = path.join(stateDir, 'second-agent');
+    await mkdir(home, { recursive: true });
+    const env = { ...process.env, HOME: home, PATH: [path.dirname(process.execPath), process.env.PATH].join(path.delimiter) };
+    secondAgent = spawnGroup('/bin/sh', ['-c', command], { cwd: home, env });
+    const log = createWriteStream(path.join(stateDir, 'second-agent.log'));
     secondAgent.stdout?.pipe(log);
     secondAgent.stderr?.pipe(log);
 
@@ -144,6 +154,9 @@ describe('admin screens', () => {
     expect(await agentRow('local-agent').locator('[data-agent-status]').getAttribute('data-agent-status')).toBe('online');
     // The list refreshed under the open panel, but the commands for this token did not change.
     expect(await page.locator('pre[data-command="local"]').textContent()).toBe(command);
+    // It runs the agent it downloaded, and keeps its credential where the command said.
+    expect((await readFile(path.join(home, 'gennaker-agent.mjs'))).equals(await readFile(AGENT_BUNDLE))).toBe(true);
+    expect(JSON.parse(await readFile(path.join(home, '.gennaker-agent.json'), 'utf8'))).toMatchObject({ server: stack.url, name: SECOND_AGENT });
     await shot('agents-two-online');
 
     // Done drops the token: it is nowhere on the page any more.

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { parseAgentArgs } from '../../../agents/args.ts';
-import { freeAccountName, inputErrors, installCommands, needsAllowHttp, shellWord, shellWords, type InstallInput } from './install-commands.ts';
+import { AGENT_IMAGE, DOWNLOAD_IMAGE, freeAccountName, inputErrors, installCommands, needsAllowHttp, type InstallInput } from './install-commands.ts';
+import { shellWords } from './shell.ts';
 
 const TOKEN = 'gni_AbC-12_xyz789_AbCdEfGhIjKlMnOpQrStUvWxYz012345';
 const input = (over: Partial<InstallInput> = {}): InstallInput => ({
@@ -19,29 +21,6 @@ function agentOptions(argv: string[], env: Record<string, string> = {}) {
   if (parsed.command !== 'run') throw new Error(`not a run: ${parsed.command}`);
   return parsed.options;
 }
-
-describe('shellWord', () => {
-  it.each([
-    ['gni_AbC-12_xyz', 'gni_AbC-12_xyz'],
-    ['https://ci.example.com:8443/gennaker', 'https://ci.example.com:8443/gennaker'],
-    ['two words', `'two words'`],
-    ["it's", `'it'\\''s'`],
-    ['$HOME', `'$HOME'`],
-    ['~root', `'~root'`],
-  ])('%s → %s', (word, quoted) => {
-    expect(shellWord(word)).toBe(quoted);
-    expect(shellWords(quoted)).toEqual([word]);
-  });
-});
-
-describe('shellWords', () => {
-  it.each([
-    ['npx gennaker-agent --server x', ['npx', 'gennaker-agent', '--server', 'x']],
-    ["a 'b c' d\\ e", ['a', 'b c', 'd e']],
-    ['a \\\n  b', ['a', 'b']],
-    ["''", ['']],
-  ])('%j', (line, words) => expect(shellWords(line)).toEqual(words));
-});
 
 describe('freeAccountName', () => {
   it.each([
@@ -66,11 +45,22 @@ describe('inputErrors', () => {
   });
 });
 
+/** The two commands of the local install: the download, and (if it worked) the agent's start. */
+function localSteps(line: string) {
+  const words = shellWords(line);
+  const and = words.indexOf('&&');
+  expect(and, 'download && run').toBeGreaterThan(0);
+  return { download: words.slice(0, and), run: words.slice(and + 1) };
+}
+
 describe('the local command', () => {
-  it('is what the agent parses into this server, token, state file and a free local account', () => {
+  it('downloads the agent from this edge, then starts it with this server, token, state file and a free local account', () => {
     const local = command('local', { takenAccounts: ['local'] });
-    const [npx, program, ...argv] = shellWords(local.command);
-    expect([npx, program]).toEqual(['npx', 'gennaker-agent']);
+    const { download, run } = localSteps(local.command);
+    // -f: an HTTP error fails the download (and so the &&) instead of saving the error page.
+    expect(download).toEqual(['curl', '-fsSLo', 'gennaker-agent.mjs', 'https://gennaker.example.com/downloads/gennaker-agent.mjs']);
+    const [node, file, ...argv] = run;
+    expect([node, file]).toEqual(['node', 'gennaker-agent.mjs']);
     // The shell expands the unquoted ~ before the agent sees it.
     const options = agentOptions(argv.map((w) => w.replace(/^~\//, '/home/op/')));
     expect(options).toMatchObject({
@@ -81,6 +71,13 @@ describe('the local command', () => {
       accounts: [{ name: 'local-2', provider: 'local', locations: ['local'] }],
     });
     expect(local.account).toBe('local-2:local:local');
+    expect(local.needs).toContain('Node.js 22 or later');
+    expect(local.limitation).toBeUndefined();
+  });
+
+  it('downloads from the edge the console is on', () => {
+    const { download } = localSteps(command('local', { origin: 'http://localhost:8874' }).command);
+    expect(download.at(-1)).toBe('http://localhost:8874/downloads/gennaker-agent.mjs');
   });
 
   it('runs the same options from a checkout, with the chosen name and account', () => {
@@ -88,6 +85,7 @@ describe('the local command', () => {
     const [npm, run, script, dashes, ...argv] = shellWords(local.alternative!.command);
     expect([npm, run, script, dashes]).toEqual(['npm', 'run', 'agent', '--']);
     expect(agentOptions(argv)).toMatchObject({ name: 'build-box', accounts: [{ name: 'edge-ci', provider: 'local' }] });
+    expect(localSteps(local.command).run.slice(2)).toEqual(argv);
   });
 
   it('adds --allow-http only for plain http to another machine, which the agent otherwise refuses', () => {
@@ -98,40 +96,78 @@ describe('the local command', () => {
       ['http://gennaker.internal:8787', true],
     ] as const) {
       expect(needsAllowHttp(origin), origin).toBe(allow);
-      const argv = shellWords(command('local', { origin }).command).slice(2);
+      const argv = localSteps(command('local', { origin }).command).run.slice(2);
       expect(argv.includes('--allow-http'), origin).toBe(allow);
       expect(agentOptions(argv).server).toBe(origin);
     }
   });
 });
 
+interface Container {
+  name: string;
+  image: string;
+  command: string[];
+  args?: string[];
+  env?: { name: string; value?: string; valueFrom?: unknown }[];
+  volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[];
+}
+
 describe('the Kubernetes command', () => {
   const k8s = command('kubernetes', { takenAccounts: ['kubernetes'] });
   const lines = k8s.command.split('\n');
+  const manifest = lines.slice(2, -1).join('\n');
+  const [claim, deployment] = parseAllDocuments(manifest).map((d) => {
+    expect(d.errors).toEqual([]);
+    return d.toJS();
+  });
+  const pod = deployment.spec.template.spec;
+  const [download] = pod.initContainers as Container[];
+  const [agent] = pod.containers as Container[];
+  const mountOf = (c: Container, volume: string) => c.volumeMounts.find((m) => m.name === volume);
 
   it('keeps the token in a Secret the Deployment reads, not in the manifest', () => {
     expect(shellWords(lines[0]!)).toEqual(['kubectl', 'create', 'secret', 'generic', 'gennaker-agent-install', `--from-literal=token=${TOKEN}`]);
     expect(lines[1]).toBe("kubectl apply -f - <<'EOF'");
     expect(lines.at(-1)).toBe('EOF');
-    const manifest = lines.slice(2, -1).join('\n');
     expect(manifest).not.toContain(TOKEN);
-    expect(manifest).toMatch(/name: GENNAKER_INSTALL_TOKEN\n\s+valueFrom:\n\s+secretKeyRef: \{ name: gennaker-agent-install, key: token \}/);
-    expect(manifest).toContain('strategy: { type: Recreate }');
-    expect(manifest).toContain('mountPath: /var/lib/gennaker');
+    expect(agent!.env!.find((e) => e.name === 'GENNAKER_INSTALL_TOKEN')).toEqual({
+      name: 'GENNAKER_INSTALL_TOKEN',
+      valueFrom: { secretKeyRef: { name: 'gennaker-agent-install', key: 'token' } },
+    });
+  });
+
+  it('downloads the agent from this edge into a volume the agent container runs it from', () => {
+    expect(download).toMatchObject({ image: DOWNLOAD_IMAGE, command: ['curl', '-fsSLo', '/agent/gennaker-agent.mjs', 'https://gennaker.example.com/downloads/gennaker-agent.mjs'] });
+    expect(agent).toMatchObject({ image: AGENT_IMAGE, command: ['node', '/agent/gennaker-agent.mjs'] });
+    expect(pod.volumes).toContainEqual({ name: 'agent', emptyDir: {} });
+    expect(mountOf(download!, 'agent')?.mountPath).toBe('/agent');
+    expect(mountOf(agent!, 'agent')).toEqual({ name: 'agent', mountPath: '/agent', readOnly: true });
+  });
+
+  it('keeps the state on a claimed volume, one pod at a time', () => {
+    expect(claim).toMatchObject({ kind: 'PersistentVolumeClaim', metadata: { name: 'gennaker-agent-state' } });
+    expect(deployment).toMatchObject({ kind: 'Deployment', spec: { replicas: 1, strategy: { type: 'Recreate' } } });
+    expect(pod.volumes).toContainEqual({ name: 'state', persistentVolumeClaim: { claimName: 'gennaker-agent-state' } });
+    expect(mountOf(agent!, 'state')?.mountPath).toBe('/var/lib/gennaker');
   });
 
   it('gives the agent options it parses: server, name and state from the environment, the account as a flag', () => {
-    const manifest = lines.slice(2, -1).join('\n');
-    const argv = JSON.parse(/^\s+args: (.*)$/m.exec(manifest)![1]!) as string[];
     const env: Record<string, string> = { GENNAKER_INSTALL_TOKEN: TOKEN };
-    for (const m of manifest.matchAll(/\{ name: (GENNAKER_\w+), value: (.+) \}/g)) env[m[1]!] = m[2]!.startsWith('"') ? JSON.parse(m[2]!) : m[2]!;
-    expect(agentOptions(argv, env)).toMatchObject({
+    for (const e of agent!.env!) if (e.value !== undefined) env[e.name] = e.value;
+    const options = agentOptions(agent!.args!, env);
+    expect(options).toMatchObject({
       server: 'https://gennaker.example.com',
       installToken: TOKEN,
       name: 'gennaker-agent',
       stateFile: '/var/lib/gennaker/agent.json',
       accounts: [{ name: 'kubernetes-2', provider: 'kubernetes', locations: ['default'] }],
     });
+    expect(options.stateFile.startsWith(`${mountOf(agent!, 'state')!.mountPath}/`)).toBe(true);
+  });
+
+  it('says plainly that it cannot deploy yet', () => {
+    expect(k8s.limitation).toContain('only the local provider');
+    expect(k8s.limitation).toContain('deploys to kubernetes-2 fail');
   });
 });
 
@@ -147,17 +183,24 @@ describe('the DC/OS command', () => {
     expect(definition).toMatchObject({
       id: '/gennaker-agent',
       instances: 1,
-      container: { type: 'MESOS', volumes: [{ containerPath: 'gennaker', mode: 'RW', persistent: { size: 64 } }] },
+      container: { type: 'MESOS', docker: { image: AGENT_IMAGE }, volumes: [{ containerPath: 'gennaker', mode: 'RW', persistent: { size: 64 } }] },
       upgradeStrategy: { minimumHealthCapacity: 0, maximumOverCapacity: 0 },
     });
     // The state file sits on the volume, which Mesos mounts in the task's working directory.
     expect(definition.env.GENNAKER_AGENT_STATE.split('/')[0]).toBe(definition.container.volumes[0].containerPath);
   });
 
+  it('fetches the agent from this edge into the sandbox and runs it from there', () => {
+    const definition = app(dcos.command);
+    expect(definition.fetch).toEqual([{ uri: 'https://gennaker.example.com/downloads/gennaker-agent.mjs' }]);
+    const [node, file] = shellWords(definition.cmd);
+    // Mesos saves a fetched URI under its last path segment, in the working directory.
+    expect([node, file]).toEqual(['node', new URL(definition.fetch[0].uri).pathname.split('/').at(-1)]);
+  });
+
   it('gives the agent options it parses', () => {
     const definition = app(dcos.command);
-    const [npx, yes, program, ...argv] = shellWords(definition.cmd);
-    expect([npx, yes, program]).toEqual(['npx', '--yes', 'gennaker-agent']);
+    const argv = shellWords(definition.cmd).slice(2);
     const options = agentOptions(argv, definition.env);
     expect(options).toMatchObject({
       server: 'https://gennaker.example.com',
@@ -166,5 +209,10 @@ describe('the DC/OS command', () => {
       accounts: [{ name: 'dcos', provider: 'dcos', locations: ['default'] }],
     });
     expect(options.stateFile.endsWith('/gennaker/agent.json')).toBe(true);
+  });
+
+  it('says plainly that it cannot deploy yet', () => {
+    expect(dcos.limitation).toContain('only the local provider');
+    expect(dcos.limitation).toContain('deploys to dcos fail');
   });
 });

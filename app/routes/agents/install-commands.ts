@@ -1,10 +1,13 @@
 /**
  * The copy-paste commands that install an agent with a one-time token: on this machine, in
- * Kubernetes, on DC/OS. Pure, so what the console shows is tested against how the agent reads its
- * options (`agents/args.ts`: flags, or GENNAKER_* environment variables in containers).
+ * Kubernetes, on DC/OS. Each downloads the agent, one file, from the edge it will talk to (no npm
+ * package is published), so the agent's version is always the edge's. Pure, so what the console
+ * shows is tested against how the agent reads its options (`agents/args.ts`: flags, or GENNAKER_*
+ * environment variables in containers).
  */
 import { agentRegister } from '../../../contract/agents.ts';
 import { accountName } from '../../../contract/names.ts';
+import { shellWord } from './shell.ts';
 
 export type InstallTarget = 'local' | 'kubernetes' | 'dcos';
 
@@ -30,46 +33,36 @@ export interface InstallCommand {
   command: string;
   /** An alternative way to run the same thing, when there is one. */
   alternative?: { label: string; command: string };
-  /** One sentence on what the command needs or does. */
+  /** One sentence on what the command does. */
   note: string;
+  /** What the machine or cluster needs for the command to work. */
+  needs: string;
+  /** What will not work yet, said plainly; none when the agent can do all the target asks. */
+  limitation?: string;
 }
 
 /** Container image the Kubernetes and DC/OS commands run the agent in (Node 22+ is required). */
 export const AGENT_IMAGE = 'node:24-slim';
+/** Image of the Kubernetes init container that downloads the agent. */
+export const DOWNLOAD_IMAGE = 'curlimages/curl';
 /** Agent name in containers, whose host names change with every pod or task. */
 export const CONTAINER_AGENT_NAME = 'gennaker-agent';
-
-const SAFE = /^[\w@%+=:,./~-]+$/;
-
-/** A word for a POSIX shell: as is when it needs no quoting, else single-quoted. */
-export function shellWord(word: string): string {
-  return SAFE.test(word) && !word.startsWith('~') ? word : `'${word.replaceAll("'", `'\\''`)}'`;
-}
-
 /**
- * Splits a command line into words the way a POSIX shell does for what these commands use:
- * single quotes, backslash escapes and backslash-newline continuations. `~` is left as is.
+ * Where the edge serves the agent bundle: `npm run build` copies it among the console's static
+ * assets (`scripts/build-agent.mjs`, whose test checks the two paths agree).
  */
-export function shellWords(line: string): string[] {
-  const words: string[] = [];
-  let word: string | null = null;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i]!;
-    if (ch === '\\') {
-      if (line[i + 1] !== '\n') word = (word ?? '') + (line[i + 1] ?? '');
-      i++;
-    } else if (ch === "'") {
-      const end = line.indexOf("'", i + 1);
-      word = (word ?? '') + line.slice(i + 1, end < 0 ? line.length : end);
-      i = end < 0 ? line.length : end;
-    } else if (/\s/.test(ch)) {
-      if (word !== null) words.push(word);
-      word = null;
-    } else word = (word ?? '') + ch;
-  }
-  if (word !== null) words.push(word);
-  return words;
+export const AGENT_DOWNLOAD_PATH = '/downloads/gennaker-agent.mjs';
+/** The file the commands save the agent as. */
+export const AGENT_FILE = 'gennaker-agent.mjs';
+
+/** The agent's download address on the edge at `origin`. */
+export function agentDownloadUrl(origin: string): string {
+  return `${origin.replace(/\/+$/, '')}${AGENT_DOWNLOAD_PATH}`;
 }
+
+/** Only the local provider is built; a Kubernetes or DC/OS agent registers but cannot deploy yet. */
+const providerLater = (provider: string, account: string) =>
+  `The agent ships only the local provider today; the ${provider} provider comes later. This agent registers and shows online, but deploys to ${account} fail, saying the provider is not available.`;
 
 /** `base`, or `base-2`, `base-3`… whichever no agent serves yet. */
 export function freeAccountName(base: string, taken: readonly string[]): string {
@@ -94,6 +87,7 @@ export function reachableFromContainers(origin: string): boolean {
 
 const accountSpec = (input: InstallInput, provider: string, base: string, locations: string) =>
   `${input.account.trim() || freeAccountName(base, input.takenAccounts)}:${provider}:${locations}`;
+const nameOf = (spec: string) => spec.split(':')[0]!;
 
 function local(input: InstallInput): InstallCommand {
   const account = accountSpec(input, 'local', 'local', 'local');
@@ -107,13 +101,16 @@ function local(input: InstallInput): InstallCommand {
     ...(needsAllowHttp(input.origin) ? ['--allow-http'] : []),
   ];
   const lines = (head: string) => [head, ...options].join(' \\\n  ');
+  // A line ending in && goes on to the next, so the agent starts only if the download worked.
+  const download = `curl -fsSLo ${AGENT_FILE} ${shellWord(agentDownloadUrl(input.origin))} &&`;
   return {
     target: 'local',
     label: 'Local',
     account,
-    command: lines('npx gennaker-agent'),
-    alternative: { label: 'From a checkout of Gennaker (Node.js 22+)', command: lines('npm run agent --') },
-    note: 'Runs the agent on this machine with the local provider: server groups become processes here. Keep the state file: later starts need only --state.',
+    command: `${download}\n${lines(`node ${AGENT_FILE}`)}`,
+    alternative: { label: 'Or from a checkout of Gennaker, after npm install', command: lines('npm run agent --') },
+    note: 'Downloads the agent (one file, no dependencies) from this Gennaker and runs it with the local provider: server groups become processes on this machine. Keep the state file (the agent\u2019s own credential): later starts need no token or options. Download the agent again after Gennaker is upgraded.',
+    needs: 'Node.js 22 or later, and curl.',
   };
 }
 
@@ -121,6 +118,7 @@ function kubernetes(input: InstallInput): InstallCommand {
   const account = accountSpec(input, 'kubernetes', 'kubernetes', 'default');
   const name = input.name.trim() || CONTAINER_AGENT_NAME;
   const args = [...(needsAllowHttp(input.origin) ? ['--allow-http'] : []), '--account', account];
+  const flow = (words: string[]) => JSON.stringify(words).replaceAll('","', '", "');
   const manifest = `apiVersion: v1
 kind: PersistentVolumeClaim
 metadata:
@@ -146,11 +144,18 @@ spec:
     metadata:
       labels: { app.kubernetes.io/name: gennaker-agent }
     spec:
+      # The agent is one file that Gennaker serves, fetched at every start: a new pod runs the edge's version.
+      initContainers:
+        - name: download
+          image: ${DOWNLOAD_IMAGE}
+          command: ${flow(['curl', '-fsSLo', `/agent/${AGENT_FILE}`, agentDownloadUrl(input.origin)])}
+          volumeMounts:
+            - { name: agent, mountPath: /agent }
       containers:
         - name: agent
           image: ${AGENT_IMAGE}
-          command: ["npx", "--yes", "gennaker-agent"]
-          args: ${JSON.stringify(args).replaceAll(',', ', ')}
+          command: ${flow(['node', `/agent/${AGENT_FILE}`])}
+          args: ${flow(args)}
           env:
             - { name: GENNAKER_SERVER, value: ${JSON.stringify(input.origin)} }
             - { name: GENNAKER_AGENT_NAME, value: ${JSON.stringify(name)} }
@@ -159,8 +164,10 @@ spec:
               valueFrom:
                 secretKeyRef: { name: gennaker-agent-install, key: token }
           volumeMounts:
+            - { name: agent, mountPath: /agent, readOnly: true }
             - { name: state, mountPath: /var/lib/gennaker }
       volumes:
+        - { name: agent, emptyDir: {} }
         - name: state
           persistentVolumeClaim: { claimName: gennaker-agent-state }`;
   return {
@@ -171,7 +178,9 @@ spec:
 kubectl apply -f - <<'EOF'
 ${manifest}
 EOF`,
-    note: 'Creates a Secret with the install token and a one-replica Deployment whose state (the agent\u2019s own credential) lives on a volume, so a restarted pod does not need a new token. Uses the current kubectl context and namespace.',
+    note: 'Creates a Secret with the install token and a one-replica Deployment: an init container downloads the agent from this Gennaker, and its state (the agent\u2019s own credential) lives on a volume, so a restarted pod does not need a new token. Uses the current kubectl context and namespace.',
+    needs: `kubectl, and a cluster that can pull ${DOWNLOAD_IMAGE} and ${AGENT_IMAGE}, reach this Gennaker and provide a 64 MiB volume.`,
+    limitation: providerLater('Kubernetes', nameOf(account)),
   };
 }
 
@@ -183,7 +192,9 @@ function dcos(input: InstallInput): InstallCommand {
     instances: 1,
     cpus: 0.25,
     mem: 256,
-    cmd: ['npx --yes gennaker-agent', ...(needsAllowHttp(input.origin) ? ['--allow-http'] : []), '--account', shellWord(account)].join(' '),
+    cmd: ['node', AGENT_FILE, ...(needsAllowHttp(input.origin) ? ['--allow-http'] : []), '--account', shellWord(account)].join(' '),
+    // Mesos downloads fetch URIs into the task's sandbox, its working directory, at every start.
+    fetch: [{ uri: agentDownloadUrl(input.origin) }],
     container: {
       type: 'MESOS',
       docker: { image: AGENT_IMAGE },
@@ -214,7 +225,9 @@ dcos marathon app add gennaker-agent.json`,
       command: `${file}
 curl -fsS -X POST "$MARATHON_URL/v2/apps" -H 'Content-Type: application/json' --data-binary @gennaker-agent.json`,
     },
-    note: 'Adds a one-instance Marathon app with a local persistent volume for the agent\u2019s state. The token in its environment is useless once the agent has registered.',
+    note: 'Adds a one-instance Marathon app that fetches the agent from this Gennaker into its sandbox and keeps the agent\u2019s state on a local persistent volume. The token in its environment is useless once the agent has registered.',
+    needs: `The dcos CLI (or Marathon\u2019s address), and agents that can pull ${AGENT_IMAGE}, reach this Gennaker and reserve 64 MB of disk.`,
+    limitation: providerLater('DC/OS', nameOf(account)),
   };
 }
 

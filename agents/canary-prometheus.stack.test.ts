@@ -192,8 +192,9 @@ describe('canary stage with a real Prometheus, then promotion', () => {
     await expectCanaryGroupsGone();
 
     expect(report).toMatchObject({ status: 'FAILED', result: 'Fail', metricsSource: 'prometheus', completedIntervals: 1, plannedIntervals: 2, experiment: { version: '2.0.0' }, control: { version: '1.0.0' } });
-    const [interval] = report.intervals;
     expect(report.intervals).toHaveLength(1);
+    // The report lists verdicts; each interval's series come one interval at a time.
+    const interval = (await call('GET', `/applications/hello/canary-reports/${report.id}/intervals/1`)).json;
     const verdict = interval.judge.metrics.find((m: any) => m.name === 'error ratio');
     expect(verdict).toMatchObject({ label: 'High', critical: true });
     // The series came from Prometheus' scrapes: nearly every step has a value, the canary's near half errors.
@@ -220,7 +221,8 @@ describe('canary stage with a real Prometheus, then promotion', () => {
 
     expect(report).toMatchObject({ status: 'SUCCEEDED', result: 'Pass', metricsSource: 'prometheus', completedIntervals: 2, experiment: { version: '2.0.1' }, control: { version: '1.0.0' } });
     expect(report.intervals.map((i: any) => i.judge.metrics.find((m: any) => m.name === 'error ratio').label)).toEqual(['Pass', 'Pass']);
-    for (const interval of report.intervals) {
+    for (const { index } of report.intervals) {
+      const interval = (await call('GET', `/applications/hello/canary-reports/${report.id}/intervals/${index}`)).json;
       const { control, experiment } = interval.series['error ratio'];
       expect(present(control.values).length).toBeGreaterThanOrEqual(control.values.length - 1);
       expect(present(experiment.values).length).toBeGreaterThanOrEqual(experiment.values.length - 1);

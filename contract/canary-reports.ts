@@ -1,7 +1,8 @@
 /**
  * Canary reports: what a canary stage (or a later re-judge) recorded — one run per stage run, one
- * entry per analysis interval with the judge's verdict and the series it judged. The API returns
- * these shapes; the console's report page draws them.
+ * entry per analysis interval with the judge's verdict and the series it judged. A report carries
+ * its intervals without their series (up to ~700 KB each); an interval's series come one interval
+ * at a time. The API returns these shapes; the console's report page draws them.
  */
 import { z } from 'zod';
 import { collectedMetrics, judgeResponse } from './canary.ts';
@@ -19,7 +20,8 @@ export const canaryScope = z.object({
   version: z.string().nullable(),
 });
 
-export const canaryInterval = z.object({
+/** One judged interval without its series: its windows, score and the judge's verdict per metric. */
+export const canaryIntervalSummary = z.object({
   /** 1-based: interval i covers the analysis up to start + warm-up + i·interval. */
   index: z.number().int().min(1),
   experimentStartMs: z.number().int(),
@@ -30,6 +32,11 @@ export const canaryInterval = z.object({
   score: z.number(),
   result: canaryResult,
   judge: judgeResponse,
+});
+export type CanaryIntervalSummary = z.infer<typeof canaryIntervalSummary>;
+
+/** One judged interval with the baseline and canary series it was judged on. */
+export const canaryInterval = canaryIntervalSummary.extend({
   series: collectedMetrics,
 });
 export type CanaryInterval = z.infer<typeof canaryInterval>;
@@ -62,7 +69,8 @@ export type CanaryReportSummary = z.infer<typeof canaryReportSummary>;
 export const canaryReport = canaryReportSummary.extend({
   /** The canary config as it was judged with. */
   config: z.record(z.string(), z.unknown()),
-  intervals: z.array(canaryInterval),
+  /** Every judged interval in order, without series: `…/intervals/{index}` has those. */
+  intervals: z.array(canaryIntervalSummary),
 });
 export type CanaryReport = z.infer<typeof canaryReport>;
 

@@ -1,8 +1,9 @@
 // The console's canary pages against the real local stack (wrangler dev + local D1 + the agent),
 // driven in Debian's Chromium: a canary config made in the form, refused at the field, fixed and
 // saved, edited as JSON and back in the form without losing the edit, its history diffed and
-// restored; then a real canary of examples/hello (the agent scraping its instances) and its report
-// page, reached from the execution.
+// restored; then a real canary of examples/hello (the agent scraping its instances): its report
+// page followed live while it runs, then reached from the execution. The page asks for the report
+// without series and for one interval's series at a time.
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -204,8 +205,23 @@ function drawnPixels(canvas: HTMLCanvasElement): number {
   return n;
 }
 
+/** The report API calls a page makes: summaries of report `id`, and which intervals' series it fetched. */
+function reportCalls(id: string) {
+  const calls = { summaries: 0, intervals: [] as number[] };
+  const base = `/api/v1/applications/${APP}/canary-reports/${id}`;
+  const listener = (req: { url(): string }) => {
+    const { pathname } = new URL(req.url());
+    if (pathname === base) calls.summaries++;
+    const m = pathname.startsWith(`${base}/intervals/`) ? /\/(\d+)$/.exec(pathname) : null;
+    if (m) calls.intervals.push(Number(m[1]));
+  };
+  page.on('request', listener);
+  return { calls, stop: () => page.off('request', listener) };
+}
+
 describe('a canary report in the console', () => {
   let executionId = '';
+  let finishedRun: Promise<unknown>;
 
   beforeAll(async () => {
     // Production first: the canary stage puts a baseline and a canary beside its newest group.
@@ -233,15 +249,50 @@ describe('a canary report in the console', () => {
         }],
       },
     });
+    // Started, not awaited: the first test follows the report while the canary runs.
     const stop = traffic(lb);
     try {
       const run = await asAdmin(`/pipelines/${pipeline.id}/executions`, { method: 'POST', body: {} });
       executionId = run.id;
-      await finished(run.id);
-    } finally {
+    } catch (err) {
       await stop();
+      throw err;
     }
-  }, 240_000);
+    finishedRun = finished(executionId).finally(stop);
+    finishedRun.catch(() => {});
+  }, 120_000);
+
+  it('follows a running canary: the summary every 3 s, each new interval’s series once, until it ends', async () => {
+    // The stage records its report as soon as it starts deploying the baseline and canary.
+    const listed = await until('the running canary’s report', async () => (await asAdmin(`/applications/${APP}/canary-reports?executionId=${executionId}`)).items[0]);
+    const { calls, stop } = reportCalls(listed.id);
+    const problems: string[] = [];
+    const onError = (err: Error) => problems.push(err.message);
+    page.on('pageerror', onError);
+    try {
+      await page.goto(`${stack.url}/applications/${APP}/canary/reports/${listed.id}`);
+      await page.locator('.status-badge[data-status="RUNNING"]').waitFor();
+      await page.getByRole('status').filter({ hasText: 'live, every 3 s' }).waitFor();
+      await page.locator('.status-badge:not([data-status="RUNNING"])').waitFor({ timeout: 150_000 });
+      const report = await asAdmin(`/applications/${APP}/canary-reports/${listed.id}`);
+      expect(report.status).not.toBe('RUNNING');
+      // The first load and at least one refresh while running; each interval's series fetched once,
+      // as it became the newest (the one shown), never again on later refreshes.
+      expect(calls.summaries).toBeGreaterThanOrEqual(2);
+      expect(calls.intervals).toEqual(report.intervals.map((i: { index: number }) => i.index));
+      await shot('canary-report-finished-live');
+      // Ended: the page stops asking.
+      const asked = calls.summaries;
+      await new Promise((r) => setTimeout(r, 4000));
+      expect(calls.summaries).toBe(asked);
+      expect(await page.getByRole('status').filter({ hasText: 'live, every 3 s' }).count()).toBe(0);
+      expect(problems).toEqual([]);
+    } finally {
+      stop();
+      page.off('pageerror', onError);
+    }
+    await finishedRun;
+  }, 200_000);
 
   it('links the canary stage to its report, which shows the verdict, each interval and each metric with charts and numbers', async () => {
     const execution = await asAdmin(`/executions/${executionId}`);
@@ -249,10 +300,15 @@ describe('a canary report in the console', () => {
     expect(outputs.canaryReportId, JSON.stringify(execution.stages[0].error)).toEqual(expect.any(String));
     const report = await asAdmin(`/applications/${APP}/canary-reports/${outputs.canaryReportId}`);
     expect(report.intervals.length).toBeGreaterThanOrEqual(1);
+    // The report carries verdicts only; each interval's series come on their own.
+    for (const i of report.intervals) expect(i).not.toHaveProperty('series');
+    const newest = await asAdmin(`/applications/${APP}/canary-reports/${report.id}/intervals/${report.intervals.at(-1).index}`);
+    expect(newest.series['error rate'].experiment.values.length).toBeGreaterThan(0);
 
     const problems: string[] = [];
     page.on('pageerror', (err) => problems.push(err.message));
     page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    const { calls, stop } = reportCalls(report.id);
     await page.goto(`${stack.url}/applications/${APP}/executions/${executionId}`);
     await page.getByRole('link', { name: 'Canary report' }).waitFor();
     await shot('canary-execution-link');
@@ -273,18 +329,27 @@ describe('a canary report in the console', () => {
     expect(await page.locator('[data-metric-row="error rate"]').textContent()).toContain(errors.label);
 
     // Charts are drawn (chart.js loaded on demand) and labelled; their numbers are in tables.
+    // The shown interval's series arrive after the report, so its charts do too.
     const charts = page.locator('[role="img"][aria-label*="error rate"]');
-    expect(await charts.count()).toBe(2);
+    await expect.poll(() => charts.count()).toBe(2);
     for (const canvas of await page.locator('canvas').all()) await expect.poll(() => canvas.evaluate(drawnPixels), { timeout: 10_000 }).toBeGreaterThan(500);
     expect(await page.getByRole('table', { name: 'error rate: canary and baseline values' }).locator('tbody tr').count()).toBe(2);
     expect(problems).toEqual([]);
+    // Only the shown interval's series were fetched.
+    expect(calls.intervals).toEqual([last.index]);
     await shot('canary-report');
 
     if (report.intervals.length > 1) {
       await picker.getByRole('button', { name: '#1' }).click();
       await page.getByRole('table', { name: 'Metric classifications in interval 1' }).waitFor();
+      await page.getByRole('table', { name: 'error rate: canary and baseline values' }).waitFor();
       await shot('canary-report-interval-1');
+      // Back to the newest: its series come from the page's cache, not the API.
+      await picker.getByRole('button', { name: `#${last.index}` }).click();
+      await page.getByRole('table', { name: 'error rate: canary and baseline values' }).waitFor();
+      expect(calls.intervals).toEqual([last.index, 1]);
     }
+    stop();
 
     await page.getByRole('link', { name: 'Canary', exact: true }).first().click();
     const listed = page.locator(`[data-report="${report.id}"]`);

@@ -1,13 +1,14 @@
 /**
  * Canary reports: what canary stages recorded, per run and per analysis interval (scores, each
- * metric's classification and the series judged). Read-only; the canary stage writes them.
+ * metric's classification and the series judged). A report answers without series; each
+ * interval's series are read on their own. Read-only; the canary stage writes them.
  */
 import { createRoute, z } from '@hono/zod-openapi';
-import { canaryReport, canaryReportPage } from '../../contract/canary-reports.ts';
+import { canaryInterval, canaryReport, canaryReportPage } from '../../contract/canary-reports.ts';
 import { applicationName } from '../../contract/names.ts';
 import { authenticate } from '../auth/authenticate.ts';
 import { assertApplication, assertScope } from '../auth/principal.ts';
-import { decodeCursor, listReports, loadReport } from '../engine/stages/canary/report-store.ts';
+import { decodeCursor, listReports, loadInterval, loadReport } from '../engine/stages/canary/report-store.ts';
 import { badRequest, notFound } from '../errors.ts';
 import { database } from '../lib/db.ts';
 import { jsonResponse, router } from '../lib/router.ts';
@@ -31,8 +32,16 @@ const list = createRoute({
 const get = createRoute({
   method: 'get', path: '/applications/{app}/canary-reports/{id}', tags: ['canary'], middleware: mw,
   request: { params: reportParams },
-  responses: { 200: jsonResponse(canaryReport, 'One report: the config judged with, and every interval with its verdict and series') },
+  responses: { 200: jsonResponse(canaryReport, 'One report: the config judged with, and every interval with its windows, score and verdicts (no series)') },
 });
+const getInterval = createRoute({
+  method: 'get', path: '/applications/{app}/canary-reports/{id}/intervals/{index}', tags: ['canary'], middleware: mw,
+  request: { params: reportParams.extend({ index: z.coerce.number().int().min(1).describe('1-based interval index') }) },
+  responses: { 200: jsonResponse(canaryInterval, 'One interval of a report with the baseline and canary series it was judged on') },
+});
+
+/** Another application's report is as absent as a missing one: ids are not a way in. */
+const missingReport = (app: string, id: string) => notFound(`canary report "${id}" of application "${app}"`);
 
 export const canaryReportRoutes = router()
   .openapi(list, async (c) => {
@@ -54,7 +63,16 @@ export const canaryReportRoutes = router()
     const { app, id } = c.req.valid('param');
     assertApplication(p, app);
     const report = await loadReport(database(c.env.DB), id);
-    // Another application's report is as absent as a missing one: ids are not a way in.
-    if (!report || report.application !== app) throw notFound(`canary report "${id}" of application "${app}"`);
+    if (!report || report.application !== app) throw missingReport(app, id);
     return c.json(report, 200);
+  })
+  .openapi(getInterval, async (c) => {
+    const p = c.get('principal');
+    assertScope(p, 'read');
+    const { app, id, index } = c.req.valid('param');
+    assertApplication(p, app);
+    const found = await loadInterval(database(c.env.DB), id, index);
+    if (!found || found.application !== app) throw missingReport(app, id);
+    if (!found.interval) throw notFound(`interval ${index} of canary report "${id}"`);
+    return c.json(found.interval, 200);
   });

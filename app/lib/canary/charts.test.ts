@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CanaryInterval } from '../../../contract/canary-reports.ts';
+import type { CanaryIntervalSummary } from '../../../contract/canary-reports.ts';
 import { binLabels, COLORS, distributionChart, scoreChart, seriesChart } from './charts.ts';
 
 const pair = {
@@ -7,7 +7,7 @@ const pair = {
   experiment: { startMs: 5_000, stepSec: 30, values: [3, 4, 4, 5] },
 };
 
-const scored = (index: number, score: number) => ({ index, score }) as CanaryInterval;
+const scored = (index: number, score: number) => ({ index, score }) as CanaryIntervalSummary;
 
 describe('score chart', () => {
   it('plots each judged interval at its index, leaving the planned ones still to come empty', () => {

@@ -5,7 +5,7 @@
  */
 import type { ChartConfiguration } from 'chart.js';
 import type { MetricSeries } from '../../../contract/canary.ts';
-import type { CanaryInterval } from '../../../contract/canary-reports.ts';
+import type { CanaryIntervalSummary } from '../../../contract/canary-reports.ts';
 import { clockOffset, histogram, seriesPoints } from './report.ts';
 
 /** Baseline and canary keep one colour each on every chart (Kayenta's blue and orange). */
@@ -15,7 +15,7 @@ export const COLORS = { baseline: '#1f6feb', canary: '#d9730d', score: '#17212e'
 const base = { animation: false, responsive: true, maintainAspectRatio: false } as const;
 
 /** The score of each judged interval, with the pass and marginal thresholds as dashed lines. */
-export function scoreChart(intervals: readonly CanaryInterval[], thresholds: { pass: number; marginal: number }, planned: number): ChartConfiguration<'line'> {
+export function scoreChart(intervals: readonly CanaryIntervalSummary[], thresholds: { pass: number; marginal: number }, planned: number): ChartConfiguration<'line'> {
   const count = Math.max(planned, intervals.length, 1);
   const labels = Array.from({ length: count }, (_, i) => `#${i + 1}`);
   const byIndex = new Map(intervals.map((i) => [i.index, i.score]));

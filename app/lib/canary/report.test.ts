@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { CanaryInterval } from '../../../contract/canary-reports.ts';
-import { clockOffset, duration, histogram, intervalWindow, isLive, labelTone, pickInterval, resultTone, round, scoreVerdict, seriesPoints, stats } from './report.ts';
+import type { CanaryIntervalSummary } from '../../../contract/canary-reports.ts';
+import { clockOffset, duration, histogram, intervalWindow, isLive, labelTone, pickInterval, resultTone, round, scoreVerdict, seriesPoints, stats, thresholdRule } from './report.ts';
 
 const START = Date.UTC(2026, 0, 1, 12, 0, 0);
 const MIN = 60_000;
 
-function interval(index: number, score: number, lengthMin = 5): CanaryInterval {
+function interval(index: number, score: number, lengthMin = 5): CanaryIntervalSummary {
   return {
     index,
     experimentStartMs: START + (index - 1) * lengthMin * MIN,
@@ -16,7 +16,6 @@ function interval(index: number, score: number, lengthMin = 5): CanaryInterval {
     score,
     result: score >= 75 ? 'Pass' : score > 50 ? 'Marginal' : 'Fail',
     judge: { metrics: [], groups: [], summaryScore: score, result: 'Pass', reason: null },
-    series: {},
   };
 }
 
@@ -48,6 +47,11 @@ describe('verdicts', () => {
     [50, '50 ≤ marginal 50'],
     [0, '0 ≤ marginal 50'],
   ])('reads score %s against pass 75 / marginal 50 as "%s"', (score, text) => expect(scoreVerdict(score, { pass: 75, marginal: 50 })).toBe(text));
+
+  it('states the rule the stage applies: the last interval must reach pass; at or below marginal fails at once', () => {
+    const rule = thresholdRule({ pass: 80, marginal: 40 });
+    expect(rule).toBe('the last interval must reach pass 80; an interval at or below marginal 40 fails the canary at once');
+  });
 });
 
 describe('intervals', () => {

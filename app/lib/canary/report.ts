@@ -5,7 +5,7 @@
  */
 import type { z } from 'zod';
 import type { metricLabel, MetricSeries } from '../../../contract/canary.ts';
-import type { CanaryInterval, CanaryRunStatus, canaryResult } from '../../../contract/canary-reports.ts';
+import type { CanaryIntervalSummary, CanaryRunStatus, canaryResult } from '../../../contract/canary-reports.ts';
 
 export type CanaryResult = z.infer<typeof canaryResult>;
 export type MetricLabel = z.infer<typeof metricLabel>;
@@ -51,7 +51,7 @@ function assertNever(x: never): never {
 }
 
 /** The interval with 1-based `index`, or the newest when none is asked for or it does not exist (yet). */
-export function pickInterval(intervals: readonly CanaryInterval[], index: number | null): CanaryInterval | null {
+export function pickInterval(intervals: readonly CanaryIntervalSummary[], index: number | null): CanaryIntervalSummary | null {
   return intervals.find((i) => i.index === index) ?? intervals.at(-1) ?? null;
 }
 
@@ -79,7 +79,7 @@ export function clockOffset(sec: number): string {
  * What an interval covers, as offsets from the canary's first interval start: interval 2 of a
  * 5-minute analysis is "5:00 – 10:00" (Kayenta's intervals grow from the start or slide).
  */
-export function intervalWindow(interval: CanaryInterval, analysisStartMs: number): { from: string; to: string; length: string } {
+export function intervalWindow(interval: CanaryIntervalSummary, analysisStartMs: number): { from: string; to: string; length: string } {
   const from = (interval.experimentStartMs - analysisStartMs) / 1000;
   const to = (interval.experimentEndMs - analysisStartMs) / 1000;
   return { from: clockOffset(from), to: clockOffset(to), length: duration(interval.experimentEndMs - interval.experimentStartMs) };
@@ -91,6 +91,15 @@ export function scoreVerdict(score: number, thresholds: { pass: number; marginal
   if (score >= thresholds.pass) return `${s} ≥ pass ${thresholds.pass}`;
   if (score > thresholds.marginal) return `${s} < pass ${thresholds.pass}, > marginal ${thresholds.marginal}`;
   return `${s} ≤ marginal ${thresholds.marginal}`;
+}
+
+/**
+ * How the thresholds decide a canary, as the canary stage applies them: an interval at or below
+ * marginal ends it failed at once; otherwise the last interval decides and must reach pass (a last
+ * interval between marginal and pass fails too, so "marginal" is no middle verdict for the stage).
+ */
+export function thresholdRule(thresholds: { pass: number; marginal: number }): string {
+  return `the last interval must reach pass ${thresholds.pass}; an interval at or below marginal ${thresholds.marginal} fails the canary at once`;
 }
 
 /** Scores and judge numbers as the page shows them: at most 4 significant decimals, no float noise. */

@@ -4,4 +4,5 @@ import type { canaryConfigVersion, storedCanaryConfig } from '../../../edge/rout
 
 export type StoredCanaryConfig = z.infer<typeof storedCanaryConfig>;
 export type CanaryConfigVersion = z.infer<typeof canaryConfigVersion>;
-export type { CanaryInterval, CanaryReport, CanaryReportSummary, CanaryRunStatus } from '../../../contract/canary-reports.ts';
+export type { CanaryInterval, CanaryIntervalSummary, CanaryReport, CanaryReportSummary, CanaryRunStatus } from '../../../contract/canary-reports.ts';
+export type { CollectedMetrics } from '../../../contract/canary.ts';

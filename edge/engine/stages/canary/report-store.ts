@@ -2,8 +2,8 @@
  * Canary configs and reports in D1: the canary stage's port (load a config, save a run and its
  * intervals) and the reads the reports API makes, mapping rows to the contract's shapes.
  */
-import { and, asc, desc, eq, lt, or, type SQL } from 'drizzle-orm';
-import type { CanaryInterval, CanaryReport, CanaryReportSummary } from '../../../../contract/canary-reports.ts';
+import { and, asc, desc, eq, getTableColumns, lt, or, type SQL } from 'drizzle-orm';
+import type { CanaryInterval, CanaryIntervalSummary, CanaryReport, CanaryReportSummary } from '../../../../contract/canary-reports.ts';
 import { canaryConfigs, canaryConfigVersions, canaryIntervals, canaryRuns } from '../../../../db/schema.ts';
 import { database, type Database } from '../../../lib/db.ts';
 import { isoOf } from '../../../lib/time.ts';
@@ -65,7 +65,7 @@ function summaryOf(r: RunRow): CanaryReportSummary {
   };
 }
 
-const intervalOf = (i: IntervalRow): CanaryInterval => ({
+const intervalSummaryOf = (i: Omit<IntervalRow, 'series'>): CanaryIntervalSummary => ({
   index: i.index,
   experimentStartMs: i.experimentStartMs,
   experimentEndMs: i.experimentEndMs,
@@ -74,9 +74,13 @@ const intervalOf = (i: IntervalRow): CanaryInterval => ({
   judgedAt: isoOf(i.judgedAt),
   score: i.score,
   result: i.result,
-  judge: i.judge as CanaryInterval['judge'],
-  series: i.series as CanaryInterval['series'],
+  judge: i.judge as CanaryIntervalSummary['judge'],
 });
+
+const intervalOf = (i: IntervalRow): CanaryInterval => ({ ...intervalSummaryOf(i), series: i.series as CanaryInterval['series'] });
+
+/** Every interval column but `series`: a report's reads leave the big column on disk. */
+const { series: _series, ...summaryColumns } = getTableColumns(canaryIntervals);
 
 /** A page cursor names the last report of a page by (createdAt, id), so reports written meanwhile do not shift pages. */
 export const encodeCursor = (r: { createdAt: number; id: string }) => btoa(`${r.createdAt}:${r.id}`).replace(/=+$/, '');
@@ -104,13 +108,32 @@ export async function listReports(db: Database, application: string, opts: { lim
   return { items: page.map(summaryOf), nextCursor: rows.length > opts.limit ? encodeCursor(page.at(-1)!) : null };
 }
 
-/** One report with its intervals in order, or null. */
+/**
+ * One report with its intervals in order, without their series, or null. Series are up to ~700 KB
+ * an interval, so a long canary's report would not fit a Worker's memory with them (and the console
+ * re-reads a running report every few seconds): `loadInterval` reads them one interval at a time.
+ */
 export async function loadReport(db: Database, id: string): Promise<CanaryReport | null> {
   const [runs, intervals] = await db.batch([
     db.select().from(canaryRuns).where(eq(canaryRuns.id, id)),
-    db.select().from(canaryIntervals).where(eq(canaryIntervals.runId, id)).orderBy(asc(canaryIntervals.index)),
+    db.select(summaryColumns).from(canaryIntervals).where(eq(canaryIntervals.runId, id)).orderBy(asc(canaryIntervals.index)),
   ]);
   const run = runs[0];
   if (!run) return null;
-  return { ...summaryOf(run), config: run.config, intervals: intervals.map(intervalOf) };
+  return { ...summaryOf(run), config: run.config, intervals: intervals.map(intervalSummaryOf) };
+}
+
+/**
+ * One interval of a report with its series: null when the report does not exist, else the report's
+ * application (so the caller can refuse another application's report) and the interval or null.
+ */
+export async function loadInterval(db: Database, id: string, index: number): Promise<{ application: string; interval: CanaryInterval | null } | null> {
+  const [runs, intervals] = await db.batch([
+    db.select({ application: canaryRuns.application }).from(canaryRuns).where(eq(canaryRuns.id, id)),
+    db.select().from(canaryIntervals).where(and(eq(canaryIntervals.runId, id), eq(canaryIntervals.index, index))),
+  ]);
+  const run = runs[0];
+  if (!run) return null;
+  const row = intervals[0];
+  return { application: run.application, interval: row ? intervalOf(row) : null };
 }

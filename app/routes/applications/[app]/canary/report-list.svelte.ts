@@ -1,8 +1,8 @@
-import { untrack } from 'svelte';
 import { messageOf } from '$lib/api.ts';
 import { isLive } from '$lib/canary/report.ts';
 import { fetchReports } from '$lib/canary/reports-api.ts';
 import type { CanaryReportSummary } from '$lib/canary/types.ts';
+import { pollWhile } from '$lib/poll.ts';
 
 const LIVE_POLL_MS = 5000;
 
@@ -75,20 +75,6 @@ export class ReportList {
 
   /** Refreshes every few seconds while a shown report runs; the returned function stops it. */
   poll(): () => void {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let stopped = false;
-    const schedule = () => {
-      clearTimeout(timer);
-      if (!stopped && this.anyLive) timer = setTimeout(tick, LIVE_POLL_MS);
-    };
-    const tick = async () => {
-      if (!document.hidden) await this.refresh();
-      schedule();
-    };
-    untrack(schedule);
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
+    return pollWhile(() => this.anyLive, () => this.refresh(), { everyMs: LIVE_POLL_MS });
   }
 }

@@ -210,4 +210,28 @@ describe('deploying examples/hello with the local provider', () => {
     ]);
     for (let i = 0; i < 6; i++) expect(((await (await fetch(address)).json()) as { version: string }).version).toBe('5.0.0');
   });
+
+  it('a rolling red/black whose new group cannot grow rolls back under load: the old group serves whole again, the new one is disabled, no request fails', async () => {
+    // Version 6 starts its first instance fine; any further instance exits at once, so growing to 100% fails.
+    const start = "if (/-[1-9][0-9]*$/.test(process.env.GENNAKER_INSTANCE)) process.exit(1); import(require('node:path').resolve('examples/hello/server.mjs'));";
+    const artifact = { type: 'process', command: process.execPath, args: ['-e', start], env: { VERSION: '${parameters.version}', LATENCY_MS: '20' } };
+    const rolling = (await call('POST', '/applications/hello/pipelines', { ...deployConfig('rollingredblack', { targetPercentages: [50], artifact }), name: 'deploy rollingredblack rollback' })).json.id;
+    const address = await lbAddress();
+    const load = loadGenerator(address);
+    const run = await call('POST', `/pipelines/${rolling}/executions`, { parameters: { version: '6.0.0' } });
+    const done = await finished(run.json.id);
+    await new Promise((r) => setTimeout(r, 500));
+    const results = await load.stop();
+
+    expect(done.status).toBe('TERMINAL');
+    expect(done.stages[0].error.message).toMatch(/^resize hello-web-v005 to 100% failed: .*never became healthy/);
+    expect(done.stages[0].outputs.tasks.map((t: { label: string }) => t.label)).toEqual([
+      'create hello-web-v005', 'disable 50% of hello-web-v004', 'roll back: enable hello-web-v004', 'roll back: disable hello-web-v005',
+    ]);
+    expect(results.failed, results.errors.slice(0, 5).join('; ')).toBe(0);
+    expect([...results.versions].sort()).toEqual(['5.0.0', '6.0.0']);
+    const gs = await groups((g) => g.find((x: any) => x.name === 'hello-web-v005')?.disabled === true);
+    expect(gs.find((x: any) => x.name === 'hello-web-v004')).toMatchObject({ disabled: false, instanceCounts: { up: 2, outOfService: 0 } });
+    for (let i = 0; i < 6; i++) expect(((await (await fetch(address)).json()) as { version: string }).version).toBe('5.0.0');
+  });
 });

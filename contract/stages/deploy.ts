@@ -2,6 +2,23 @@ import { z } from 'zod';
 import { capacity, defineStage } from './common.ts';
 import { detailName, stackName } from '../names.ts';
 
+/**
+ * Rolling red/black steps (Orca's `targetPercentages`): each a share of the desired capacity, in
+ * rising order. A step that shrinks or repeats would take more old instances out while the new
+ * group shrinks (a partial disable never puts instances back), so capacity would be lost.
+ */
+export const targetPercentages = z
+  .array(z.number().int().min(1).max(100))
+  .max(20)
+  .superRefine((ps, ctx) => {
+    for (let i = 1; i < ps.length; i++) {
+      if (ps[i]! <= ps[i - 1]!) {
+        ctx.addIssue({ code: 'custom', path: [i], input: ps[i], message: `expected more than ${ps[i - 1]} (the step before): percentages must rise strictly, without repeats` });
+        return;
+      }
+    }
+  });
+
 const serverGroupSpec = z.strictObject({
   account: z.string().min(1).max(64),
   location: z.string().min(1).max(64),
@@ -16,7 +33,7 @@ const serverGroupSpec = z.strictObject({
   scaleDown: z.boolean().optional(),
   delayBeforeDisableSec: z.number().int().min(0).optional(),
   delayBeforeScaleDownSec: z.number().int().min(0).optional(),
-  targetPercentages: z.array(z.number().int().min(1).max(100)).max(20).optional(),
+  targetPercentages: targetPercentages.optional(),
   healthCheckTimeoutSec: z.number().int().positive().optional(),
   healthCheckPath: z.string().max(500).optional(),
 });

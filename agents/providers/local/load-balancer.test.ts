@@ -86,6 +86,18 @@ describe('LoadBalancers', () => {
     expect(lbs.inFlight(b.port)).toBe(0);
   });
 
+  it('openWhenFree waits for a port another program holds, and gives up after its tries', async () => {
+    const port = await allocatePort('127.0.0.1', new Set());
+    const holder = net.createServer();
+    await new Promise<void>((resolve) => holder.listen(port, '127.0.0.1', resolve));
+    expect(await lbs.openWhenFree('lb', 'hello', port, 3, 10)).toBe(false);
+    expect(lbs.isOpen('lb')).toBe(false);
+    setTimeout(() => holder.close(), 50);
+    expect(await lbs.openWhenFree('lb', 'hello', port, 50, 10)).toBe(true);
+    expect(lbs.isOpen('lb')).toBe(true);
+    expect((await fetch(`http://127.0.0.1:${port}`)).status).toBe(503);
+  });
+
   it('passes WebSocket upgrades through and counts them until they close', async () => {
     const port = await lbs.open('lb', 'hello', 0);
     const b = await backend('a');

@@ -89,6 +89,23 @@ export class LoadBalancers {
     return (front.server.address() as AddressInfo).port;
   }
 
+  /**
+   * Opens as {@link open} does, but a port in use is tried again, `tries` times in all and
+   * `delayMs` apart: an agent that is exiting may still hold it. Resolves false if it never frees.
+   */
+  async openWhenFree(key: string, name: string, port: number, tries: number, delayMs: number): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.open(key, name, port);
+        return true;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+        if (attempt >= tries) return false;
+        await delay(delayMs);
+      }
+    }
+  }
+
   isOpen(key: string): boolean {
     return this.#fronts.has(key);
   }

@@ -5,14 +5,15 @@
  */
 import type { InventoryReport, OperationPayload, ServerGroupRef, ServerGroupSnapshot } from '../../../contract/operations.ts';
 import type { Provider, TaskLog } from '../provider.ts';
+import { ChangeSignal } from './changes.ts';
 import { Ticker } from './health.ts';
 import { Fleet } from './instances.ts';
 import { LoadBalancers, type Backend } from './load-balancer.ts';
 import { KeyedLock } from './lock.ts';
-import { httpAddress, loadBalancersFor } from './names.ts';
+import { httpAddress } from './names.ts';
 import { allocatePort } from './ports.ts';
 import { backendsFor, describeLoadBalancers, inventoryReport, pickInstancesToDisable, pickInstancesToStop, serverGroupSnapshot } from './snapshot.ts';
-import { scopedKey, type InstanceRecord, type LoadBalancerRecord, type LocalState, type ServerGroupRecord, type StateStore } from './state.ts';
+import { newServerGroupRecord, scopedKey, type InstanceRecord, type LoadBalancerRecord, type LocalState, type ServerGroupRecord, type StateStore } from './state.ts';
 
 /** How long a scale-down or destroy lets requests in flight finish before stopping instances. */
 export const STOP_DRAIN_MS = 30_000;
@@ -37,8 +38,7 @@ export class LocalProvider implements Provider {
   readonly #lbs: LoadBalancers;
   readonly #ticker: Ticker;
   readonly #locks = new KeyedLock();
-  readonly #listeners: Array<() => void> = [];
-  #changePending = false;
+  readonly #changes: ChangeSignal;
   #closed = false;
 
   constructor(settings: LocalProviderSettings, state: LocalState, store: StateStore) {
@@ -46,6 +46,7 @@ export class LocalProvider implements Provider {
     this.#state = state;
     this.#store = store;
     const log = settings.log;
+    this.#changes = new ChangeSignal(log);
     this.#lbs = new LoadBalancers({ host: settings.host, log, backends: (key) => this.#backends(key) });
     this.#fleet = new Fleet({
       host: settings.host,
@@ -54,7 +55,7 @@ export class LocalProvider implements Provider {
       healthTimeoutMs: Math.max(1_000, settings.healthIntervalMs),
       log,
       save: () => this.#save(),
-      changed: () => this.#changed(),
+      changed: () => this.#changes.fire(),
       portsInUse: () => this.#portsInUse(),
       drain: (port, timeoutMs) => this.#lbs.waitForDrain([port], timeoutMs),
     });
@@ -87,24 +88,10 @@ export class LocalProvider implements Provider {
       if (group) {
         log(`server group ${group.name} already exists (created ${new Date(group.createdAt).toISOString()}); adopting it`);
       } else {
-        group = {
-          account: op.account,
-          location: op.location,
-          name: op.serverGroupName,
-          moniker: op.moniker,
-          capacity: op.capacity,
-          artifact: { type: 'process', command: artifact.command, args: artifact.args, env: artifact.env, ...(artifact.version === undefined ? {} : { version: artifact.version }) },
-          loadBalancers: loadBalancersFor(op.loadBalancers, op.moniker.cluster),
-          // Out of rotation until every instance is healthy.
-          disabled: true,
-          createdAt: Date.now(),
-          healthCheck: { ...op.healthCheck, path: op.healthCheck.path.startsWith('/') ? op.healthCheck.path : `/${op.healthCheck.path}` },
-          nextIndex: 0,
-          instances: [],
-        };
+        group = newServerGroupRecord(op, artifact, Date.now());
         this.#state.serverGroups.push(group);
         await this.#save();
-        this.#changed();
+        this.#changes.fire();
         log(`created server group ${group.name} (${[artifact.command, ...artifact.args].join(' ')})`);
       }
       for (const name of group.loadBalancers) await this.#openLoadBalancer(group.account, group.location, name);
@@ -120,7 +107,7 @@ export class LocalProvider implements Provider {
       if (op.enabled && group.disabled) {
         group.disabled = false;
         await this.#save();
-        this.#changed();
+        this.#changes.fire();
         log(`enabled in ${this.#describeLoadBalancers(group)}`);
       }
       return this.#snapshot(group);
@@ -134,14 +121,13 @@ export class LocalProvider implements Provider {
       const group = this.#require(op);
       group.capacity = op.capacity;
       await this.#save();
-      this.#changed();
+      this.#changes.fire();
       const live = this.#live(group);
       if (live.length < desired) {
         const started = await this.#startMissing(group, log);
         if (op.waitForHealthy) await this.#fleet.waitUntilUp(group, started, group.healthCheck.timeoutSec * 1000, log);
       } else if (live.length > desired) {
-        const ranked = live.map((instance) => ({ instance, index: instance.index, health: this.#fleet.status(group, instance).health }));
-        const victims = pickInstancesToStop(ranked, live.length - desired).map((r) => r.instance);
+        const victims = pickInstancesToStop(this.#ranked(group, live), live.length - desired).map((r) => r.instance);
         log(`stopping ${victims.map((i) => i.name).join(', ')} (draining up to ${STOP_DRAIN_MS / 1000} s first)`);
         for (const line of await Promise.all(victims.map((i) => this.#fleet.stop(group, i, STOP_DRAIN_MS)))) log(line);
       }
@@ -168,35 +154,41 @@ export class LocalProvider implements Provider {
   async disableServerGroup(op: OperationPayload<'disableServerGroup'>, log: TaskLog): Promise<ServerGroupSnapshot> {
     return this.#exclusive(op, async () => {
       const group = this.#require(op);
-      const live = this.#live(group);
-      let out: InstanceRecord[];
-      let said: string;
-      if (op.desiredPercentage !== undefined && op.desiredPercentage < 100) {
-        if (group.disabled) return log(`${group.name} is already disabled`), this.#snapshot(group);
-        const ranked = live.map((instance) => ({ instance, index: instance.index, health: this.#fleet.status(group, instance).health, outOfService: instance.outOfService === true }));
-        out = pickInstancesToDisable(ranked, op.desiredPercentage).map((r) => r.instance);
-        // Out of rotation before anything awaits; the group itself stays enabled.
-        for (const instance of out) instance.outOfService = true;
-        const left = live.filter((i) => !i.outOfService).length;
-        said = `disabling ${op.desiredPercentage}% of ${group.name}: ${out.length ? `removed ${out.map((i) => i.name).join(', ')}` : 'no more instances to remove'}; ${left} of ${live.length} stay in ${this.#describeLoadBalancers(group)}`;
-      } else {
-        if (group.disabled) log(`${group.name} is already disabled`);
-        // Out of rotation before anything awaits: the next request already goes elsewhere.
-        group.disabled = true;
-        out = live;
-        said = `removed ${live.length} instances from ${this.#describeLoadBalancers(group)}`;
+      const percentage = op.desiredPercentage ?? 100;
+      const partial = percentage < 100;
+      if (group.disabled) {
+        log(`${group.name} is already disabled`);
+        // Every instance is out already: a share of them leaves nothing more to drain.
+        if (partial) return this.#snapshot(group);
       }
+      const { out, said } = partial ? this.#disablePart(group, percentage) : this.#disableWhole(group);
       this.#fleet.setDraining(group, out, true);
       await this.#save();
       log(`${said}; draining up to ${op.drainTimeoutSec} s`);
-      const left = await this.#lbs.waitForDrain(
-        out.map((i) => i.port),
-        op.drainTimeoutSec * 1000,
-      );
+      const left = await this.#lbs.waitForDrain(out.map((i) => i.port), op.drainTimeoutSec * 1000);
       this.#fleet.setDraining(group, out, false);
       log(left ? `${left} requests still in flight after ${op.drainTimeoutSec} s; disabled anyway` : 'drained: no request in flight');
       return this.#snapshot(group);
     });
+  }
+
+  /** Takes `percentage`% of the group's instances out of rotation (rolling red/black); the group stays enabled. */
+  #disablePart(group: ServerGroupRecord, percentage: number): { out: InstanceRecord[]; said: string } {
+    const live = this.#live(group);
+    const out = pickInstancesToDisable(this.#ranked(group, live), percentage).map((r) => r.instance);
+    // Out of rotation before anything awaits: the next request already goes elsewhere.
+    for (const instance of out) instance.outOfService = true;
+    const left = live.filter((i) => !i.outOfService).length;
+    const removed = out.length ? `removed ${out.map((i) => i.name).join(', ')}` : 'no more instances to remove';
+    return { out, said: `disabling ${percentage}% of ${group.name}: ${removed}; ${left} of ${live.length} stay in ${this.#describeLoadBalancers(group)}` };
+  }
+
+  /** Takes the whole group out of rotation; its instances keep running. */
+  #disableWhole(group: ServerGroupRecord): { out: InstanceRecord[]; said: string } {
+    const live = this.#live(group);
+    // Out of rotation before anything awaits: the next request already goes elsewhere.
+    group.disabled = true;
+    return { out: live, said: `removed ${live.length} instances from ${this.#describeLoadBalancers(group)}` };
   }
 
   async destroyServerGroup(op: OperationPayload<'destroyServerGroup'>, log: TaskLog): Promise<void> {
@@ -212,7 +204,7 @@ export class LocalProvider implements Provider {
   }
 
   onChange(listener: () => void): void {
-    this.#listeners.push(listener);
+    this.#changes.listen(listener);
   }
 
   async close(): Promise<void> {
@@ -230,7 +222,7 @@ export class LocalProvider implements Provider {
     for (const line of lines) log(line);
     this.#state.serverGroups = this.#state.serverGroups.filter((g) => g !== group);
     await this.#save();
-    this.#changed();
+    this.#changes.fire();
     log(`destroyed server group ${group.name}`);
   }
 
@@ -252,26 +244,17 @@ export class LocalProvider implements Provider {
       record = { account, location, name, port: await allocatePort(this.#settings.host, this.#portsInUse()) };
       this.#state.loadBalancers.push(record);
       await this.#save();
-      this.#changed();
+      this.#changes.fire();
     }
     const key = scopedKey(record);
-    for (let attempt = 1; !this.#lbs.isOpen(key); attempt++) {
-      try {
-        await this.#lbs.open(key, name, record.port);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
-        if (attempt < REOPEN_TRIES) {
-          await new Promise((resolve) => setTimeout(resolve, REOPEN_DELAY_MS));
-          continue;
-        }
-        // Better a new address than no load balancer at all; say so loudly.
-        const port = await allocatePort(this.#settings.host, this.#portsInUse());
-        this.#settings.log(`load balancer ${name}: port ${record.port} is taken by another program; moving to ${httpAddress(this.#settings.host, port)}`);
-        record.port = port;
-        await this.#save();
-        this.#changed();
-      }
-    }
+    if (this.#lbs.isOpen(key) || (await this.#lbs.openWhenFree(key, name, record.port, REOPEN_TRIES, REOPEN_DELAY_MS))) return record;
+    // Better a new address than no load balancer at all; say so loudly.
+    const port = await allocatePort(this.#settings.host, this.#portsInUse());
+    this.#settings.log(`load balancer ${name}: port ${record.port} is taken by another program; moving to ${httpAddress(this.#settings.host, port)}`);
+    record.port = port;
+    await this.#save();
+    this.#changes.fire();
+    await this.#lbs.open(key, name, port);
     return record;
   }
 
@@ -283,6 +266,11 @@ export class LocalProvider implements Provider {
   /** The group's instances that are not being stopped. */
   #live(group: ServerGroupRecord) {
     return group.instances.filter((i) => !this.#fleet.status(group, i).stopping);
+  }
+
+  /** Instances with what the pick rules weigh: age, health, and whether a partial disable took them out. */
+  #ranked(group: ServerGroupRecord, instances: InstanceRecord[]) {
+    return instances.map((instance) => ({ instance, index: instance.index, health: this.#fleet.status(group, instance).health, outOfService: instance.outOfService === true }));
   }
 
   #snapshot(group: ServerGroupRecord): ServerGroupSnapshot {
@@ -314,21 +302,5 @@ export class LocalProvider implements Provider {
 
   #save(): Promise<void> {
     return this.#store.save(this.#state);
-  }
-
-  /** Tells listeners once per burst of changes (a health round may change many instances). */
-  #changed(): void {
-    if (this.#changePending) return;
-    this.#changePending = true;
-    queueMicrotask(() => {
-      this.#changePending = false;
-      for (const listener of this.#listeners) {
-        try {
-          listener();
-        } catch (err) {
-          this.#settings.log(`change listener failed: ${(err as Error).message}`);
-        }
-      }
-    });
   }
 }

@@ -9,7 +9,8 @@ import { KeyedLock } from './lock.ts';
 import { httpAddress, instanceLogFile, instanceName, loadBalancersFor } from './names.ts';
 import { backendsFor, displayedHealth, inRotation, pickInstancesToDisable, pickInstancesToStop } from './snapshot.ts';
 import { summarizeLog } from './supervisor.ts';
-import { LocalStateError, StateStore, type LocalState, type ServerGroupRecord } from './state.ts';
+import { LocalStateError, newServerGroupRecord, StateStore, type LocalState, type ServerGroupRecord } from './state.ts';
+import { ChangeSignal } from './changes.ts';
 
 const ok: Probe = { kind: 'ok', status: 200 };
 const bad: Probe = { kind: 'unhealthy', status: 503 };
@@ -101,6 +102,59 @@ describe('pickInstancesToStop', () => {
     [-1, []],
   ])('stops %i: indexes %o', (count, expected) => {
     expect(pickInstancesToStop(instances, count).map((i) => i.index)).toEqual(expected);
+  });
+
+  // A group a rolling red/black left partly out of service: those out serve nothing, so they go before serving ones.
+  const i = (index: number, health: ProcessHealth, outOfService = false) => ({ index, health, outOfService });
+  it.each([
+    { rule: 'out of service before serving, though older', instances: [i(0, 'Up', true), i(1, 'Up'), i(2, 'Up')], count: 1, stops: [0] },
+    { rule: 'every out-of-service one before any serving one, newest first among them', instances: [i(0, 'Up', true), i(1, 'Up', true), i(2, 'Up'), i(3, 'Up')], count: 3, stops: [1, 0, 3] },
+    { rule: 'Down before out of service: it cannot serve even when put back', instances: [i(0, 'Up', true), i(1, 'Down'), i(2, 'Up')], count: 2, stops: [1, 0] },
+    { rule: 'out of service before Starting: a starting one is about to serve', instances: [i(0, 'Up', true), i(1, 'Starting'), i(2, 'Up')], count: 2, stops: [0, 1] },
+    { rule: 'a Starting one out of service counts as out of service', instances: [i(0, 'Starting', true), i(1, 'Up', true), i(2, 'Starting')], count: 2, stops: [1, 0] },
+    { rule: 'a Down one out of service counts as Down', instances: [i(0, 'Up', true), i(1, 'Down', true)], count: 1, stops: [1] },
+  ])('$rule', ({ instances: given, count, stops }) => {
+    expect(pickInstancesToStop(given, count).map((x) => x.index)).toEqual(stops);
+  });
+});
+
+describe('newServerGroupRecord', () => {
+  const op = {
+    account: 'local', location: 'here', serverGroupName: 'hello-web-v003', moniker: { app: 'hello', stack: 'web', detail: '', cluster: 'hello-web', sequence: 3 },
+    capacity: { min: 1, max: 3, desired: 2 }, loadBalancers: [], enabled: true, healthCheck: { path: 'ready', timeoutSec: 30 },
+    artifact: { type: 'process' as const, command: 'node', args: ['server.js'], env: { VERSION: '3' } },
+  };
+  it('starts out of rotation with no instances, in its cluster load balancer, with a rooted health path', () => {
+    expect(newServerGroupRecord(op, op.artifact, 1234)).toEqual({
+      account: 'local', location: 'here', name: 'hello-web-v003', moniker: op.moniker, capacity: op.capacity,
+      artifact: { type: 'process', command: 'node', args: ['server.js'], env: { VERSION: '3' } },
+      loadBalancers: ['hello-web'], disabled: true, createdAt: 1234, healthCheck: { path: '/ready', timeoutSec: 30 }, nextIndex: 0, instances: [],
+    });
+  });
+  it('keeps the load balancers asked for and the artifact version', () => {
+    const record = newServerGroupRecord({ ...op, loadBalancers: ['a', 'a', 'b'], healthCheck: { path: '/health', timeoutSec: 30 } }, { ...op.artifact, version: 'hello 3' }, 1);
+    expect(record).toMatchObject({ loadBalancers: ['a', 'b'], healthCheck: { path: '/health' }, artifact: { version: 'hello 3' } });
+  });
+});
+
+describe('ChangeSignal', () => {
+  it('tells every listener once per burst, after the current task, even when one listener throws', async () => {
+    const lines: string[] = [];
+    const signal = new ChangeSignal((l) => lines.push(l));
+    let calls = 0;
+    signal.listen(() => {
+      throw new Error('boom');
+    });
+    signal.listen(() => calls++);
+    signal.fire();
+    signal.fire();
+    expect(calls).toBe(0);
+    await Promise.resolve();
+    expect(calls).toBe(1);
+    signal.fire();
+    await Promise.resolve();
+    expect(calls).toBe(2);
+    expect(lines).toEqual(['change listener failed: boom', 'change listener failed: boom']);
   });
 });
 

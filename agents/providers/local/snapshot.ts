@@ -54,12 +54,13 @@ export function describeLoadBalancers(group: ServerGroupRecord, loadBalancers: r
 }
 
 /**
- * The `count` instances a scale-down stops: the least useful first (Down, then Starting, then
- * Up), and among equals the newest, so the instances that have served longest stay.
+ * The `count` instances a scale-down stops: the least useful first, and among equals the newest,
+ * so the instances that have served longest stay. Down serves nothing and cannot; then those a
+ * partial disable took out (they serve nothing now); then Starting (about to serve); Up last.
  */
-export function pickInstancesToStop<T extends { index: number; health: ProcessHealth }>(instances: readonly T[], count: number): T[] {
-  const rank: Record<ProcessHealth, number> = { Down: 0, Starting: 1, Up: 2 };
-  return [...instances].sort((a, b) => rank[a.health] - rank[b.health] || b.index - a.index).slice(0, Math.max(0, count));
+export function pickInstancesToStop<T extends { index: number; health: ProcessHealth; outOfService?: boolean }>(instances: readonly T[], count: number): T[] {
+  const rank = (i: T) => (i.health === 'Down' ? 0 : i.outOfService ? 1 : i.health === 'Starting' ? 2 : 3);
+  return [...instances].sort((a, b) => rank(a) - rank(b) || b.index - a.index).slice(0, Math.max(0, count));
 }
 
 /**

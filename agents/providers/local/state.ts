@@ -6,7 +6,8 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
-import { capacitySpec, moniker } from '../../../contract/operations.ts';
+import { capacitySpec, moniker, type OperationPayload } from '../../../contract/operations.ts';
+import { loadBalancersFor } from './names.ts';
 
 export const STATE_FILE_NAME = 'local-provider.json';
 
@@ -74,6 +75,27 @@ export const localState = z.strictObject({
   loadBalancers: z.array(loadBalancerRecord),
 });
 export type LocalState = z.infer<typeof localState>;
+
+/**
+ * The record of the group a create makes, before any instance starts. It is out of rotation
+ * until every instance is healthy; the create enables it then if asked to.
+ */
+export function newServerGroupRecord(op: OperationPayload<'createServerGroup'>, artifact: ProcessArtifact, createdAt: number): ServerGroupRecord {
+  return {
+    account: op.account,
+    location: op.location,
+    name: op.serverGroupName,
+    moniker: op.moniker,
+    capacity: op.capacity,
+    artifact: { type: 'process', command: artifact.command, args: artifact.args, env: artifact.env, ...(artifact.version === undefined ? {} : { version: artifact.version }) },
+    loadBalancers: loadBalancersFor(op.loadBalancers, op.moniker.cluster),
+    disabled: true,
+    createdAt,
+    healthCheck: { ...op.healthCheck, path: op.healthCheck.path.startsWith('/') ? op.healthCheck.path : `/${op.healthCheck.path}` },
+    nextIndex: 0,
+    instances: [],
+  };
+}
 
 /** Where a server group or load balancer lives: names are unique per account and location. */
 export function scopedKey(r: { account: string; location: string; name: string }): string {

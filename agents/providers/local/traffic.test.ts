@@ -187,6 +187,21 @@ describe('disable by percentage (rolling red/black)', () => {
     expect(await shares(address, 12)).toEqual({ '2.0.0': 12 });
   });
 
+  it('a scale-down of a partly disabled group stops the instances out of service first, so every one left serves', async () => {
+    const op = helloGroup('hello-v001', { desired: 4 });
+    await provider.createServerGroup(op, noLog);
+    await provider.disableServerGroup({ ...ref(op), drainTimeoutSec: 5, desiredPercentage: 50 }, noLog);
+    // Two newer instances in service: by age alone, a scale-down would stop those and keep the idle ones.
+    await provider.resizeServerGroup({ ...ref(op), capacity: { min: 0, max: 6, desired: 6 }, waitForHealthy: true }, noLog);
+    const down = await provider.resizeServerGroup({ ...ref(op), capacity: { min: 0, max: 6, desired: 4 }, waitForHealthy: true }, noLog);
+    expect(down.instances.map((i) => [i.name, i.health])).toEqual([
+      ['hello-v001-0', 'Up'],
+      ['hello-v001-1', 'Up'],
+      ['hello-v001-4', 'Up'],
+      ['hello-v001-5', 'Up'],
+    ]);
+  });
+
   it('a partial disable of a group already disabled leaves it disabled', async () => {
     const op = helloGroup('hello-v001', { desired: 2 });
     await provider.createServerGroup(op, noLog);

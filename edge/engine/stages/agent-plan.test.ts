@@ -74,6 +74,28 @@ describe('carrying out a plan', () => {
     expect((await h.stage(id, '1')).outputs).toMatchObject({ deployedServerGroups: [name('v002')], tasks: [{ label: `create ${name('v002')}` }] });
   });
 
+  it("a failed step's onFailure steps run one at a time under the next step indexes; the stage fails with the step's error once they finish", async () => {
+    // A rolling red/black's steps carry their rollback: fail the resize after the 50% disable.
+    const { h, agent, name } = await setup({ v001: { up: 2 } });
+    const id = await h.start(await h.pipeline({ name: 'undo', stages: [redblack(h, agent, { strategy: 'rollingredblack', targetPercentages: [50] })] }));
+    await h.run();
+    await agent.succeed((await h.queued(id))[0]!);
+    await agent.succeed((await h.queued(id))[0]!);
+    await agent.fail((await h.queued(id))[0]!, 'never healthy');
+    expect(await lines(h, id)).toEqual(['create v002 SUCCEEDED', 'disable v001 SUCCEEDED', 'resize v002 FAILED', 'enable v001 QUEUED']);
+    expect((await h.stage(id, '1')).status).toBe('RUNNING');
+    await h.advance(60 * SECOND);
+    expect(await lines(h, id)).toEqual(['create v002 SUCCEEDED', 'disable v001 SUCCEEDED', 'resize v002 FAILED', 'enable v001 QUEUED']);
+    await agent.succeed((await h.queued(id))[0]!);
+    expect((await h.stage(id, '1')).status).toBe('RUNNING');
+    await agent.succeed((await h.queued(id))[0]!);
+    expect(await lines(h, id)).toEqual(['create v002 SUCCEEDED', 'disable v001 SUCCEEDED', 'resize v002 FAILED', 'enable v001 SUCCEEDED', 'disable v002 SUCCEEDED']);
+    expect((await h.tasks(id)).map((t) => t.idempotencyKey)).toEqual([0, 1, 2, 3, 4].map((n) => `${id}:1:0:${n}`));
+    expect(await h.stage(id, '1')).toMatchObject({ status: 'TERMINAL', error: { kind: 'user', message: `resize ${name('v002')} to 100% failed: never healthy` } });
+    await h.advance(60 * SECOND);
+    expect(await h.tasks(id)).toHaveLength(5);
+  });
+
   it('the 5 s poll picks up a completion whose notice was lost', async () => {
     const { h, agent } = await setup({ v001: { up: 2 } });
     const id = await h.start(await h.pipeline({ name: 'lost', stages: [redblack(h, agent)] }));

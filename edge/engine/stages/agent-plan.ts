@@ -3,15 +3,27 @@
  * delays, carried out one at a time. Each operation is queued once per stage run (its
  * idempotency key is stage + run + step), traffic guards are checked at the edge just before a
  * guarded step is queued, and the stage waits for the agent's completion (with a slow poll of the
- * task in case the notice is lost).
+ * task in case the notice is lost). A step may carry the steps that undo it (`onFailure`).
  */
 import type { OperationName, ServerGroupSnapshot } from '../../../contract/operations.ts';
 import { checkGuard, type GuardOperation } from '../../clusters/traffic-guards.ts';
 import type { ServerGroupState } from '../../clusters/types.ts';
-import type { StageInput, StageRuntime, StageStep } from '../types.ts';
+import type { StageError, StageInput, StageRuntime, StageStep } from '../types.ts';
 
 export type PlanStep =
-  | { kind: 'op'; label: string; operation: OperationName; payload: Record<string, unknown>; guard?: { account: string; location: string; cluster: string; operation: GuardOperation } }
+  | {
+      kind: 'op';
+      label: string;
+      operation: OperationName;
+      payload: Record<string, unknown>;
+      guard?: { account: string; location: string; cluster: string; operation: GuardOperation };
+      /**
+       * What puts traffic back if this step fails (its task fails or its guard refuses it): run in
+       * place of the rest of the plan, then the stage fails with this step's error (Orca's
+       * `rollback.onFailure`).
+       */
+      onFailure?: PlanStep[];
+    }
   | { kind: 'delay'; label: string; seconds: number };
 
 export interface PlanState {
@@ -25,6 +37,8 @@ export interface PlanState {
    */
   snapshots: Record<string, ServerGroupSnapshot | null>;
   done: { label: string; taskId?: string; serverGroup?: string }[];
+  /** The error the plan failed with, kept while the failed step's `onFailure` steps run. */
+  failure?: StageError;
 }
 
 const POLL_MS = 5_000;
@@ -57,7 +71,7 @@ function outputsOf(state: PlanState) {
 export async function advance(rt: StageRuntime, state: PlanState): Promise<StageStep> {
   for (;;) {
     const step = state.steps[state.cursor];
-    if (!step) return { status: 'SUCCEEDED', outputs: outputsOf(state) };
+    if (!step) return state.failure ? { status: 'FAILED', outputs: outputsOf(state), error: state.failure } : { status: 'SUCCEEDED', outputs: outputsOf(state) };
     if (step.kind === 'delay') {
       state.delayUntil ??= rt.now + step.seconds * 1000;
       if (state.delayUntil > rt.now) return { status: 'RUNNING', retryAfterMs: state.delayUntil - rt.now, state: { plan: state }, outputs: outputsOf(state) };
@@ -70,7 +84,7 @@ export async function advance(rt: StageRuntime, state: PlanState): Promise<Stage
       const g = step.guard;
       const cluster = overlay(await rt.inventory.cluster(g.account, g.location, g.cluster), state.snapshots, g);
       const verdict = checkGuard({ guards: await rt.inventory.trafficGuards(), cluster, operation: g.operation, target: { account: g.account, location: g.location } });
-      if (!verdict.ok) return { status: 'FAILED', outputs: outputsOf(state), error: { kind: 'user', message: verdict.message } };
+      if (!verdict.ok) return fail(rt, state, { kind: 'user', message: verdict.message });
     }
     const key = `${rt.stage.id}:${rt.stage.meta.restartedAt ?? 0}:${state.cursor}`;
     const queued = await rt.agent.enqueue(step.operation, step.payload, key);
@@ -81,13 +95,28 @@ export async function advance(rt: StageRuntime, state: PlanState): Promise<Stage
   }
 }
 
-/** Records a finished task and moves on, or fails the stage with the agent's error. */
+/**
+ * Fails the plan at its current step. A step with `onFailure` steps has them carried out first,
+ * in place of the steps after it; their keys are free, as the plan never queued past this step.
+ * A step failing while they run ends the plan at once, with both errors.
+ */
+async function fail(rt: StageRuntime, state: PlanState, error: StageError): Promise<StageStep> {
+  if (state.failure) return { status: 'FAILED', outputs: outputsOf(state), error: { ...state.failure, message: `${state.failure.message}; rolling back, ${error.message}` } };
+  const step = state.steps[state.cursor];
+  const undo = step?.kind === 'op' ? step.onFailure : undefined;
+  if (!undo?.length) return { status: 'FAILED', outputs: outputsOf(state), error };
+  state.failure = error;
+  state.steps = [...state.steps.slice(0, state.cursor + 1), ...undo];
+  state.cursor++;
+  delete state.taskId;
+  return advance(rt, state);
+}
+
+/** Records a finished task and moves on, or fails the plan with the agent's error (see {@link fail}). */
 async function settle(rt: StageRuntime, state: PlanState, ok: boolean, serverGroup: ServerGroupSnapshot | null, error: string | null): Promise<StageStep> {
   const step = state.steps[state.cursor];
   if (!step || step.kind !== 'op') return { status: 'FAILED', error: { kind: 'internal', message: 'plan out of step with its tasks' } };
-  if (!ok) {
-    return { status: 'FAILED', outputs: outputsOf(state), error: { kind: 'user', message: `${step.label} failed: ${error ?? 'the agent gave no reason'}` } };
-  }
+  if (!ok) return fail(rt, state, { kind: 'user', message: `${step.label} failed: ${error ?? 'the agent gave no reason'}` });
   const target = step.payload as { account: string; location: string; serverGroupName: string };
   if (serverGroup) state.snapshots[snapshotKey(target.account, serverGroup.location, serverGroup.name)] = serverGroup;
   else if (step.operation === 'destroyServerGroup') state.snapshots[snapshotKey(target.account, target.location, target.serverGroupName)] = null;

@@ -2,7 +2,9 @@
  * The deploy stage: which plan each strategy makes (`strategySteps`, pure) and the whole stage
  * run against the in-process engine with a fake agent doing the work.
  */
+import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { pipelines } from '../../../db/schema.ts';
 import { sg, type GroupSpec } from '../../clusters/test-groups.ts';
 import { Harness, MINUTE, SECOND, stage, type FakeAgent, type TaskRow } from '../test/harness.ts';
 import type { PlanStep } from './agent-plan.ts';
@@ -97,6 +99,39 @@ describe('strategySteps: what each strategy does after the new group hello-v004 
     expect(unguarded).toEqual(['resize hello-v004 to 4']);
     expect(guarded).toEqual(['disable 50% of hello-v003', 'disable 50% of hello-v002', 'disable hello-v003', 'disable hello-v002', 'resize hello-v003 to 0', 'resize hello-v002 to 0', 'destroy hello-v003', 'destroy hello-v002', 'destroy hello-v001']);
     for (const s of plan) if (s.kind === 'op' && s.guard) expect(s.guard).toMatchObject({ account: 'prod', location: 'here', cluster: 'hello' });
+  });
+
+  it('rollingredblack: from the first disable to the last, a failing step rolls back: the old groups it touched are enabled, then the new group disabled', () => {
+    const plan = strategySteps(spec({ strategy: 'rollingredblack', targetPercentages: [50], delayBeforeDisableSec: 30, scaleDown: true, maxRemainingAsgs: 2 }), 'hello-v004', 'hello', cluster());
+    const undo = ['roll back: enable hello-v003', 'roll back: enable hello-v002', 'roll back: disable hello-v004'];
+    expect(plan.map((s) => [line(s), s.kind === 'op' ? (s.onFailure ?? []).map((u) => u.label) : []])).toEqual([
+      ['wait 30s', []],
+      // A disable may fail halfway, so its own group is rolled back; hello-v002 is not touched yet.
+      ['disable 50% of hello-v003', ['roll back: enable hello-v003', 'roll back: disable hello-v004']],
+      ['disable 50% of hello-v002', undo],
+      ['resize hello-v004 to 4', undo],
+      ['wait 30s', []],
+      ['disable hello-v003', undo],
+      ['disable hello-v002', undo],
+      // Once the old groups are fully out, the deploy has moved the traffic: the cleanup is not undone.
+      ['resize hello-v003 to 0', []],
+      ['resize hello-v002 to 0', []],
+      ['destroy hello-v002', []],
+      ['destroy hello-v001', []],
+    ]);
+    const undoFirst = (plan[1] as Extract<PlanStep, { kind: 'op' }>).onFailure!;
+    expect(undoFirst.map(line)).toEqual(['enable hello-v003', 'disable hello-v004']);
+    // Taking the new group out is guarded like any disable: after the enables, the old groups serve.
+    expect(undoFirst[1]).toMatchObject({ guard: { operation: { kind: 'disable', serverGroups: ['hello-v004'] } } });
+  });
+
+  it.each([
+    { rule: 'rollingredblack on an empty cluster: there is nothing to roll back to', strategy: 'rollingredblack' as const, groups: [] },
+    { rule: 'redblack: the old groups leave whole, after the new group is healthy; nothing is half done', strategy: 'redblack' as const, groups: undefined },
+  ])('no rollback for $rule', ({ strategy, groups }) => {
+    const plan = strategySteps(spec({ strategy, targetPercentages: [25, 50] }), 'hello-v004', 'hello', groups ?? cluster());
+    expect(plan.length).toBeGreaterThan(0);
+    expect(plan.filter((s) => s.kind === 'op' && s.onFailure)).toEqual([]);
   });
 
   it('a scale down keeps the group max and does not wait for health', () => {
@@ -204,6 +239,25 @@ describe('deploy stage: bad input fails before anything is queued', () => {
     expect(await h.tasks(id)).toEqual([]);
   });
 
+  it.each([
+    { rule: 'falling', ps: [50, 25], at: 1 },
+    { rule: 'repeated', ps: [50, 50], at: 1 },
+    { rule: 'zero', ps: [0], at: 0 },
+  ])('$rule rolling percentages saved before the rule ($ps) fail the stage naming the step, nothing queued', async ({ ps, at }) => {
+    const { h, agent } = await setup({ v001: { up: 4 } });
+    const p = await h.pipeline({ name: 'old-rule', stages: [deploy(h, agent, { strategy: 'rollingredblack' })] });
+    const config = (await h.db.select().from(pipelines).where(eq(pipelines.id, p)).get())!.config as { stages: { clusters: Record<string, unknown>[] }[] };
+    config.stages[0]!.clusters[0]!.targetPercentages = ps;
+    await h.db.update(pipelines).set({ config: config as never }).where(eq(pipelines.id, p)).run();
+    const id = await h.start(p);
+    await h.run();
+    const field = `clusters[0].targetPercentages[${at}]`;
+    const s = await h.stage(id, '1');
+    expect(s).toMatchObject({ status: 'TERMINAL', error: { kind: 'user', field } });
+    expect(s.error!.message.startsWith(`${field}: `)).toBe(true);
+    expect(await h.tasks(id)).toEqual([]);
+  });
+
   it('a bad second cluster fails the stage before the first cluster is touched', async () => {
     const { h, agent } = await setup({ v001: {} });
     const good = { account: agent.account, location: 'here', application: h.app, stack: 'web', strategy: 'redblack', capacity: { min: 1, max: 1, desired: 1 }, artifact };
@@ -298,5 +352,77 @@ describe('deploy stage: strategies run to the end with an agent doing the work',
     await h.advance(1);
     expect((await h.tasks(id)).map((t) => short(h, t))).toEqual(['create v002', 'disable v001', 'resize v001 to 0']);
     expect((await h.stage(id, '1')).outputs.tasks).toContainEqual({ label: 'wait 60s before disabling' });
+  });
+});
+
+describe('deploy stage: a rolling red/black that fails halfway rolls back', () => {
+  const rolling = { strategy: 'rollingredblack', targetPercentages: [25, 50], capacity: { min: 4, max: 4, desired: 4 } };
+
+  /** Carries out tasks until the one `failing` names (as `short` writes it), which the agent fails. */
+  async function runUntilFailing(h: Harness, agent: FakeAgent, id: string, failing: string, error: string) {
+    for (;;) {
+      const [next] = await h.queued(id);
+      if (!next) throw new Error(`never queued ${failing}`);
+      if (short(h, next) === failing) return agent.fail(next, error);
+      await agent.succeed(next);
+    }
+  }
+
+  it.each([
+    { rule: 'the new group never grows healthy', failing: 'resize v002 to 2', label: 'resize v002 to 50%', done: ['create v002', 'disable 25% of v001', 'resize v002 to 2'] },
+    { rule: 'a partial disable fails', failing: 'disable 50% of v001', label: 'disable 50% of v001', done: ['create v002', 'disable 25% of v001', 'resize v002 to 2', 'disable 50% of v001'] },
+    { rule: 'the final disable fails', failing: 'disable v001', label: 'disable v001', done: ['create v002', 'disable 25% of v001', 'resize v002 to 2', 'disable 50% of v001', 'resize v002 to 4', 'disable v001'] },
+  ])('$rule: the old group is enabled whole again, then the new one disabled, and the stage fails with the original error', async ({ failing, label, done }) => {
+    const { h, agent } = await setup({ v001: { up: 4 } });
+    const id = await h.start(await h.pipeline({ name: 'rollback', stages: [deploy(h, agent, rolling)] }));
+    await h.run();
+    await runUntilFailing(h, agent, id, failing, 'instances did not become healthy within 120 s');
+    expect((await h.stage(id, '1')).status).toBe('RUNNING');
+    const undone = await agent.work(id);
+    expect(undone.map((t) => short(h, t))).toEqual(['enable v001', 'disable v002']);
+    expect((await h.tasks(id)).map((t) => `${short(h, t)} ${t.status}`)).toEqual([...done.slice(0, -1).map((t) => `${t} SUCCEEDED`), `${failing} FAILED`, 'enable v001 SUCCEEDED', 'disable v002 SUCCEEDED']);
+    expect(groupsOf(h, agent)).toMatchObject({ v001: 'enabled 4/4', v002: expect.stringMatching(/^disabled /) });
+    expect([...agent.groups.values()].find((g) => g.name.endsWith('-v001'))!.instances.map((i) => i.health)).toEqual(['Up', 'Up', 'Up', 'Up']);
+    const s = await h.stage(id, '1');
+    expect(s).toMatchObject({ status: 'TERMINAL', error: { kind: 'user', message: `${label.replace(' v00', ` ${h.cluster()}-v00`)} failed: instances did not become healthy within 120 s` } });
+    expect((s.outputs.tasks as { label: string }[]).map((t) => t.label).slice(-2)).toEqual([`roll back: enable ${h.cluster()}-v001`, `roll back: disable ${h.cluster()}-v002`]);
+    expect(await h.status(id)).toBe('TERMINAL');
+  });
+
+  it('a failing create rolls nothing back: no old instance was taken out yet', async () => {
+    const { h, agent } = await setup({ v001: { up: 4 } });
+    const id = await h.start(await h.pipeline({ name: 'create-fails', stages: [deploy(h, agent, rolling)] }));
+    await h.run();
+    await runUntilFailing(h, agent, id, 'create v002', 'port in use');
+    expect((await h.tasks(id)).map((t) => `${short(h, t)} ${t.status}`)).toEqual(['create v002 FAILED']);
+    expect((await h.stage(id, '1')).status).toBe('TERMINAL');
+  });
+
+  it('a rollback step that fails ends the stage at once, with both errors', async () => {
+    const { h, agent } = await setup({ v001: { up: 4 } });
+    const id = await h.start(await h.pipeline({ name: 'rollback-fails', stages: [deploy(h, agent, rolling)] }));
+    await h.run();
+    await runUntilFailing(h, agent, id, 'resize v002 to 2', 'out of ports');
+    await runUntilFailing(h, agent, id, 'enable v001', 'load balancer gone');
+    await h.advance(MINUTE);
+    expect((await h.tasks(id)).map((t) => `${short(h, t)} ${t.status}`).slice(-2)).toEqual(['resize v002 to 2 FAILED', 'enable v001 FAILED']);
+    expect(await h.stage(id, '1')).toMatchObject({
+      status: 'TERMINAL',
+      error: { kind: 'user', message: `resize ${h.cluster()}-v002 to 50% failed: out of ports; rolling back, roll back: enable ${h.cluster()}-v001 failed: load balancer gone` },
+    });
+  });
+
+  it('a traffic guard refusing a step mid-way rolls back too, and the new group leaves only once the old one serves again', async () => {
+    const { h, agent } = await setup({ v001: { up: 4 } });
+    await h.guards([{ account: '*', location: '*', stack: 'web', detail: '' }]);
+    const id = await h.start(await h.pipeline({ name: 'guarded', stages: [deploy(h, agent, rolling)] }));
+    await h.run();
+    // The new group reports no Up instance, so taking 25% of v001 out counts as taking its traffic away.
+    await agent.succeed((await h.queued(id))[0]!, { health: 'Starting' });
+    const undone = await agent.work(id);
+    expect(undone.map((t) => short(h, t))).toEqual(['enable v001', 'disable v002']);
+    const s = await h.stage(id, '1');
+    expect(s.status).toBe('TERMINAL');
+    expect(s.error!.message).toContain(`disabling ${h.cluster()}-v001 would leave it with no Up instances`);
   });
 });

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { nameFromHost, normalizeServer, parseAccountSpec, parseAgentArgs, UsageError } from './args.ts';
+import { nameFromHost, normalizeServer, parseAccountSpec, parseAgentArgs, USAGE, UsageError } from './args.ts';
 
 const HOME = '/home/ci';
 const parse = (argv: string[], env: Record<string, string> = {}) => parseAgentArgs(argv, env, HOME);
@@ -51,6 +51,17 @@ describe('parseAgentArgs', () => {
     expect(run([])).toMatchObject({ prometheusUrl: undefined, prometheusSdFile: undefined });
   });
 
+  it('takes --prometheus-allow more than once (or GENNAKER_PROMETHEUS_ALLOW, comma-separated), normalised and without repeats', () => {
+    expect(run(['--prometheus-allow', 'https://thanos.example.com/query/', '--prometheus-allow', 'http://PROM-2:9090', '--prometheus-allow', 'https://thanos.example.com/query']).prometheusAllow).toEqual([
+      'https://thanos.example.com/query',
+      'http://prom-2:9090',
+    ]);
+    expect(run([], { GENNAKER_PROMETHEUS_ALLOW: 'http://a:9090, http://b:9090/x/' }).prometheusAllow).toEqual(['http://a:9090', 'http://b:9090/x']);
+    expect(run(['--prometheus-allow', 'http://c:9090'], { GENNAKER_PROMETHEUS_ALLOW: 'http://a:9090' }).prometheusAllow).toEqual(['http://c:9090']);
+    expect(run([]).prometheusAllow).toBeUndefined();
+    expect(USAGE).toMatch(/--prometheus-allow URL\n.*repeatable/);
+  });
+
   it('takes --account more than once', () => {
     expect(run(['--account', 'local', '--account', 'stage:dcos:dc1']).accounts).toEqual([
       { name: 'local', provider: 'local', locations: ['local'] },
@@ -73,6 +84,8 @@ describe('parseAgentArgs', () => {
     [['--prometheus-url', 'prom:9090'], /--prometheus-url "prom:9090" must be an http\(s\) URL/],
     [['--prometheus-url', 'not a url'], /--prometheus-url "not a url" is not a URL/],
     [['--prometheus-url', 'http://u:p@prom:9090'], /must not have a query, fragment or credentials/],
+    [['--prometheus-allow', 'http://u:p@prom:9090'], /--prometheus-allow "http:\/\/u:p@prom:9090" must not have a query, fragment or credentials/],
+    [['--prometheus-allow', 'file:///etc/passwd'], /--prometheus-allow "file:\/\/\/etc\/passwd" must be an http\(s\) URL/],
   ])('refuses %j', (argv, message) => {
     expect(() => parse(argv)).toThrow(UsageError);
     expect(() => parse(argv)).toThrow(message);

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { agentAccount, agentRegister } from '../contract/agents.ts';
+import { baseUrlOf } from './metrics/urls.ts';
 
 export type AgentAccount = z.infer<typeof agentAccount>;
 
@@ -19,6 +20,11 @@ export interface AgentOptions {
   accounts: AgentAccount[] | undefined;
   /** The Prometheus that `collectMetrics` tasks query when they name none, without a trailing slash. */
   prometheusUrl?: string | undefined;
+  /**
+   * Other Prometheus base URLs a canary may name (normalised like `prometheusUrl`); a canary
+   * naming any other is refused, so pipelines cannot make the agent fetch arbitrary addresses.
+   */
+  prometheusAllow?: string[] | undefined;
   /** Where to keep a Prometheus `file_sd_configs` file listing every instance this agent runs. */
   prometheusSdFile?: string | undefined;
 }
@@ -48,6 +54,10 @@ Options:
   --prometheus-url URL
                       the Prometheus canary analysis queries when the canary names none,
                       e.g. http://prometheus.monitoring:9090                [$GENNAKER_PROMETHEUS_URL]
+  --prometheus-allow URL
+                      another Prometheus a canary may name as its metrics source; repeatable.
+                      Canaries naming any URL other than these and --prometheus-url fail
+                                              [$GENNAKER_PROMETHEUS_ALLOW, comma-separated]
   --prometheus-sd-file FILE
                       keep a Prometheus file_sd_configs file listing every instance, labelled
                       server_group, cluster, app, stack, detail, account, location,
@@ -74,6 +84,7 @@ export function parseAgentArgs(argv: readonly string[], env: Readonly<Record<str
         account: { type: 'string', multiple: true },
         'allow-http': { type: 'boolean', default: false },
         'prometheus-url': { type: 'string' },
+        'prometheus-allow': { type: 'string', multiple: true },
         'prometheus-sd-file': { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
         version: { type: 'boolean', short: 'v', default: false },
@@ -96,6 +107,7 @@ export function parseAgentArgs(argv: readonly string[], env: Readonly<Record<str
   if (duplicate) throw new UsageError(`--account "${duplicate.name}" is given twice`);
   const prometheusUrl = values['prometheus-url'] ?? env.GENNAKER_PROMETHEUS_URL;
   const prometheusSdFile = values['prometheus-sd-file'] ?? env.GENNAKER_PROMETHEUS_SD_FILE;
+  const prometheusAllow = values['prometheus-allow'] ?? env.GENNAKER_PROMETHEUS_ALLOW?.split(',').map((u) => u.trim()).filter(Boolean);
 
   return {
     command: 'run',
@@ -106,22 +118,26 @@ export function parseAgentArgs(argv: readonly string[], env: Readonly<Record<str
       stateFile: path.resolve(stateFile),
       accounts,
       prometheusUrl: prometheusUrl === undefined ? undefined : normalizePrometheusUrl(prometheusUrl),
+      prometheusAllow: prometheusAllow === undefined ? undefined : [...new Set(prometheusAllow.map((u) => normalizePrometheusUrl(u, '--prometheus-allow')))],
       prometheusSdFile: prometheusSdFile === undefined ? undefined : path.resolve(prometheusSdFile),
     },
   };
 }
 
-/** An http(s) base URL without a trailing slash; Prometheus may sit under a path (behind a proxy). */
-export function normalizePrometheusUrl(raw: string): string {
+/**
+ * An http(s) base URL without a trailing slash; Prometheus may sit under a path (behind a proxy).
+ * Canaries' URLs are compared with it in the same form (`agents/metrics/urls.ts`).
+ */
+export function normalizePrometheusUrl(raw: string, flag = '--prometheus-url'): string {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new UsageError(`--prometheus-url "${raw}" is not a URL (expected e.g. http://prometheus:9090)`);
+    throw new UsageError(`${flag} "${raw}" is not a URL (expected e.g. http://prometheus:9090)`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`--prometheus-url "${raw}" must be an http(s) URL`);
-  if (url.search || url.hash || url.username || url.password) throw new UsageError(`--prometheus-url "${raw}" must not have a query, fragment or credentials`);
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`${flag} "${raw}" must be an http(s) URL`);
+  if (url.search || url.hash || url.username || url.password) throw new UsageError(`${flag} "${raw}" must not have a query, fragment or credentials`);
+  return baseUrlOf(url);
 }
 
 /** `NAME[:PROVIDER[:LOCATION,…]]`; provider defaults to `local`, locations to `local`. */

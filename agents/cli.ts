@@ -80,6 +80,7 @@ async function main(argv: string[]): Promise<number> {
       hostname: os.hostname(),
       metrics: {
         prometheusUrl: options.prometheusUrl,
+        prometheusAllow: options.prometheusAllow,
         sdFile: options.prometheusSdFile,
         registrationsFile: scrapesFile(options.stateFile),
       },

@@ -26,15 +26,45 @@ export const serverGroupKey = (op: ParsedOperation) => `${op.payload.account}/${
 export const subjectOf = (op: ParsedOperation): string => (op.operation === 'collectMetrics' ? op.payload.experiment.scope : op.payload.serverGroupName);
 
 /**
+ * The largest result an agent sends, JSON-encoded: the edge takes completions of up to 8 MiB,
+ * and the rest leaves room for the completion's log lines (at most 200 × 4,000 characters).
+ */
+export const MAX_RESULT_BYTES = 7 * 1024 * 1024;
+
+/**
  * Runs the operation through the provider (a metrics collection through the agent's metrics);
- * the result is checked against the protocol before it is sent.
+ * the result is checked against the protocol, and its size, before it is sent.
  */
 export async function runOperation(provider: Provider, op: ParsedOperation, log: TaskLog, metrics?: AgentMetrics): Promise<TaskResult> {
+  return checkSize(op, await resultOf(provider, op, log, metrics));
+}
+
+/**
+ * Why fail here rather than let the edge refuse it: a refused completion leaves the task leased,
+ * and the edge hands it out again, to fail the same way, until its attempts run out.
+ */
+function checkSize(op: ParsedOperation, result: TaskResult): TaskResult {
+  const bytes = Buffer.byteLength(JSON.stringify(result));
+  if (bytes <= MAX_RESULT_BYTES) return result;
+  const size = `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+  const limit = `${MAX_RESULT_BYTES / 1024 / 1024} MiB`;
+  if (op.operation === 'collectMetrics') {
+    const metricCount = Object.keys((result.details.metrics as object | undefined) ?? {}).length;
+    throw new Error(
+      `the collected metrics are ${size} encoded (${metricCount} metric(s), control and experiment), more than the ${limit} an agent may send; ` +
+        'shorten the windows with lookbackMins, use a larger stepSec, or split the canary config',
+    );
+  }
+  throw new Error(`the ${op.operation} result is ${size} encoded, more than the ${limit} an agent may send`);
+}
+
+async function resultOf(provider: Provider, op: ParsedOperation, log: TaskLog, metrics: AgentMetrics | undefined): Promise<TaskResult> {
   if (op.operation === 'collectMetrics') {
     if (!metrics) throw new Error('this agent cannot collect metrics');
-    const checked = collectedMetrics.safeParse(await metrics.collect(op.payload, log));
+    const collected = await metrics.collect(op.payload, log);
+    const checked = collectedMetrics.safeParse(collected.metrics);
     if (!checked.success) throw new Error(`the collected metrics are malformed (${firstIssue(checked.error).message})`);
-    return { serverGroup: null, details: { metrics: checked.data } };
+    return { serverGroup: null, details: { metrics: checked.data, coverage: collected.coverage } };
   }
   const serverGroup = await call(provider, op, log);
   const checked = taskResult.safeParse({ serverGroup, details: {} });

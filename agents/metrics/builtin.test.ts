@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { builtinMetricQuery } from '../../contract/canary.ts';
-import { bucketQuantile, builtinSeries, counterIncrease, metricNamesOf, stepPoints } from './builtin.ts';
+import { bucketQuantile, builtinSeries, counterIncrease, metricNamesOf, spansOf, stepPoints, usableByBuiltin } from './builtin.ts';
+import { parsePromText } from './prom-text.ts';
 import type { ScrapedInstance } from './samples.ts';
 
 const query = (q: Record<string, unknown>) => builtinMetricQuery.parse({ type: 'builtin', ...q });
@@ -144,5 +145,48 @@ describe('metricNamesOf', () => {
   it('names what each aggregation reads', () => {
     expect([...metricNamesOf(query({ metric: 'lat', aggregation: 'quantile', quantile: 0.9 }))]).toEqual(['lat_bucket']);
     expect([...metricNamesOf(query({ metric: 'e', aggregation: 'ratio', denominator: 'r' }))]).toEqual(['e', 'r']);
+  });
+});
+
+describe('spansOf', () => {
+  it('brackets each step by the last scrape at or before its start (else its first) and the last inside it', () => {
+    // Steps end at 2, 4, 6, 8, 10 s and cover the 2 s before; no scrape in (4, 6], one alone in (0, 2].
+    expect(spansOf([1000, 3000, 4000, 7000, 8000, 9500], [2000, 4000, 6000, 8000, 10_000], 2000)).toEqual([
+      null,
+      { base: 0, last: 2 },
+      null,
+      { base: 2, last: 4 },
+      { base: 4, last: 5 },
+    ]);
+  });
+
+  it('spans a series with a long gap in as many steps as it has, reading its values right', () => {
+    // A counter scraped every second for 2 h but absent for an hour in the middle: the step after the gap spans it.
+    const n = 7200;
+    const values = Array.from({ length: n }, (_, i) => (i >= 1800 && i < 5400 ? NaN : i * 2));
+    const series = builtinSeries([instance(secs(n), ['c', {}, values])], query({ metric: 'c', aggregation: 'rate' }), window(1, n - 1));
+    const v = series.values;
+    expect(v).toHaveLength(n - 1);
+    expect(v.slice(0, 1799).every((x) => x === 2)).toBe(true);
+    // Inside the gap the counter is absent from every scrape: no increase.
+    expect(v.slice(1799, 5399).every((x) => x === 0)).toBe(true);
+    // The first step after it carries the whole hour's increase, from the last value before it.
+    expect(v[5399]).toBe(5400 * 2 - 1799 * 2);
+    expect(v.slice(5400).every((x) => x === 2)).toBe(true);
+  });
+});
+
+describe('usableByBuiltin', () => {
+  it('keeps counters, gauges, histograms, untyped samples and a summary’s sum and count; drops its quantiles, info and stateset', () => {
+    const text = [
+      '# TYPE req_total counter', 'req_total 1',
+      '# TYPE inflight gauge', 'inflight 2',
+      '# TYPE lat histogram', 'lat_bucket{le="+Inf"} 3', 'lat_sum 1', 'lat_count 3',
+      '# TYPE rpc summary', 'rpc{quantile="0.99"} 0.2', 'rpc_sum 4', 'rpc_count 5',
+      '# TYPE build info', 'build{version="1"} 1',
+      '# TYPE feature stateset', 'feature{feature="a"} 1',
+      'untyped_thing 6',
+    ].join('\n');
+    expect(parsePromText(text, usableByBuiltin).map((x) => x.name)).toEqual(['req_total', 'inflight', 'lat_bucket', 'lat_sum', 'lat_count', 'rpc_sum', 'rpc_count', 'untyped_thing']);
   });
 });

@@ -9,7 +9,7 @@
  */
 import type { z } from 'zod';
 import type { builtinMetricQuery, MetricSeries } from '../../contract/canary.ts';
-import { parsePromValue } from './prom-text.ts';
+import { parsePromValue, type SampleFilter } from './prom-text.ts';
 import type { ScrapedInstance, ScrapedSeries } from './samples.ts';
 
 export type BuiltinQuery = z.infer<typeof builtinMetricQuery>;
@@ -40,46 +40,44 @@ export function metricNamesOf(query: BuiltinQuery): Set<string> {
   return new Set([query.metric]);
 }
 
+/**
+ * Whether a builtin query could ever read a scraped sample, so only those are kept in memory:
+ * counters, gauges, histograms and untyped samples can be read; a summary's quantiles cannot be
+ * summed over instances (only its `_sum` and `_count` counters can), and OpenMetrics' info and
+ * stateset families hold labels, not measurements.
+ */
+export const usableByBuiltin: SampleFilter = (sample, familyType) => {
+  if (familyType === 'summary') return sample.labels.quantile === undefined;
+  return familyType !== 'info' && familyType !== 'stateset';
+};
+
 /** The query's values over the window, summed (a gauge: averaged) over the scope's instances. */
 export function builtinSeries(instances: readonly ScrapedInstance[], query: BuiltinQuery, window: SeriesWindow): MetricSeries {
+  const points = stepPoints(window);
   const stepMs = window.stepSec * 1000;
-  const values = stepPoints(window).map((t) => {
-    const value = valueAt(instances, query, t - stepMs, t);
-    return value !== null && Number.isFinite(value) ? value : null;
-  });
+  const raw = valuesOf(instances, query, points, stepMs);
+  const values = raw.map((value) => (value !== null && Number.isFinite(value) ? value : null));
   return { startMs: window.startMs, stepSec: window.stepSec, values };
 }
 
-function valueAt(instances: readonly ScrapedInstance[], query: BuiltinQuery, fromMs: number, toMs: number): number | null {
+/** Null where a step has no value; one entry per step point. */
+type StepValues = (number | null)[];
+
+function valuesOf(instances: readonly ScrapedInstance[], query: BuiltinQuery, points: readonly number[], stepMs: number): StepValues {
   switch (query.aggregation) {
     case 'rate':
-      return sumOf(instances.map((inst) => {
-        const span = spanOf(inst, fromMs, toMs);
-        const increase = span && increaseOf(inst, query.metric, query.labels, span);
-        return span && increase !== null ? increase / ((inst.timesMs[span.last]! - inst.timesMs[span.base]!) / 1000) : null;
-      }));
-    case 'ratio': {
-      let numerator = 0;
-      let denominator = 0;
-      for (const inst of instances) {
-        const span = spanOf(inst, fromMs, toMs);
-        if (!span) continue;
-        // The labels pick the numerator's series; the denominator is the whole it is a share of (PromQL's usual errors{…}/requests).
-        const num = increaseOf(inst, query.metric, query.labels, span);
-        const den = increaseOf(inst, query.denominator ?? '', {}, span);
-        if (num === null || den === null) continue;
-        numerator += num;
-        denominator += den;
-      }
-      // Why null and not 0: with no traffic in the step there is no error rate to judge.
-      return denominator > 0 ? numerator / denominator : null;
-    }
+      return sumPerStep(points, instances.map((inst) => rateOf(inst, query, spansOf(inst.timesMs, points, stepMs))));
+    case 'ratio':
+      return ratioOf(instances, query, points, stepMs);
     case 'gauge': {
-      const perInstance = instances.map((inst) => gaugeOf(inst, query.metric, query.labels, fromMs, toMs)).filter((v): v is number => v !== null);
-      return perInstance.length ? perInstance.reduce((s, v) => s + v, 0) / perInstance.length : null;
+      const perInstance = instances.map((inst) => gaugeOf(inst, query, points, stepMs));
+      return points.map((_, k) => {
+        const present = perInstance.map((values) => values[k]!).filter((v): v is number => v !== null);
+        return present.length ? present.reduce((s, v) => s + v, 0) / present.length : null;
+      });
     }
     case 'quantile':
-      return quantileAt(instances, query, fromMs, toMs);
+      return quantileOf(instances, query, points, stepMs);
     default: {
       const never: never = query.aggregation;
       throw new Error(`unknown aggregation ${String(never)}`);
@@ -93,32 +91,108 @@ export interface Span {
   last: number;
 }
 
-function spanOf(inst: ScrapedInstance, fromMs: number, toMs: number): Span | null {
-  const times = inst.timesMs;
-  let last = -1;
-  let base = -1;
-  for (let i = 0; i < times.length && times[i]! <= toMs; i++) {
-    last = i;
-    if (times[i]! <= fromMs) base = i;
-  }
-  if (last < 0 || times[last]! <= fromMs) return null;
-  if (base < 0) base = times.findIndex((t) => t > fromMs);
-  return base < last ? { base, last } : null;
+/**
+ * Each step's span, in one pass over the scrapes: both ends only move forward as the steps do,
+ * so a window costs O(steps + scrapes), not O(steps × scrapes) (which, at 1 s over 2 h, blocked
+ * the event loop long enough for task leases to run out).
+ */
+export function spansOf(timesMs: readonly number[], points: readonly number[], stepMs: number): (Span | null)[] {
+  let atOrBeforeStart = 0;
+  let atOrBeforeEnd = 0;
+  return points.map((toMs) => {
+    const fromMs = toMs - stepMs;
+    while (atOrBeforeEnd < timesMs.length && timesMs[atOrBeforeEnd]! <= toMs) atOrBeforeEnd++;
+    while (atOrBeforeStart < timesMs.length && timesMs[atOrBeforeStart]! <= fromMs) atOrBeforeStart++;
+    const last = atOrBeforeEnd - 1;
+    if (last < 0 || timesMs[last]! <= fromMs) return null;
+    // No scrape at or before the step's start: the step's own first scrape is the base.
+    const base = Math.max(0, atOrBeforeStart - 1);
+    return base < last ? { base, last } : null;
+  });
 }
 
 const matches = (s: ScrapedSeries, name: string, labels: Readonly<Record<string, string>>) =>
   s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v);
 
 /**
- * Σ increase of the matching series over a span; null when the instance does not export `name`
- * at all. An instance exporting it with no matching series counts 0: a counter such as
- * `http_requests_total{code="500"}` appears only with its first error.
+ * The matching series of one instance, ready to give increases per span; null when the instance
+ * does not export `name` at all. An instance exporting it with no matching series counts 0: a
+ * counter such as `http_requests_total{code="500"}` appears only with its first error.
  */
-function increaseOf(inst: ScrapedInstance, name: string, labels: Readonly<Record<string, string>>, span: Span): number | null {
+function countersOf(inst: ScrapedInstance, name: string, labels: Readonly<Record<string, string>>): Counter[] | null {
   if (!inst.series.some((s) => s.name === name)) return null;
-  let total = 0;
-  for (const s of inst.series) if (matches(s, name, labels)) total += counterIncrease(s.values, span) ?? 0;
-  return total;
+  return inst.series.filter((s) => matches(s, name, labels)).map((s) => new Counter(s.values));
+}
+
+const increaseOf = (counters: readonly Counter[], span: Span) => counters.reduce((total, c) => total + (c.increase(span) ?? 0), 0);
+
+function rateOf(inst: ScrapedInstance, query: BuiltinQuery, spans: readonly (Span | null)[]): StepValues {
+  const counters = countersOf(inst, query.metric, query.labels);
+  return spans.map((span) => (span && counters ? increaseOf(counters, span) / ((inst.timesMs[span.last]! - inst.timesMs[span.base]!) / 1000) : null));
+}
+
+function ratioOf(instances: readonly ScrapedInstance[], query: BuiltinQuery, points: readonly number[], stepMs: number): StepValues {
+  const numerators = new Array<number>(points.length).fill(0);
+  const denominators = new Array<number>(points.length).fill(0);
+  for (const inst of instances) {
+    // The labels pick the numerator's series; the denominator is the whole it is a share of (PromQL's usual errors{…}/requests).
+    const num = countersOf(inst, query.metric, query.labels);
+    const den = countersOf(inst, query.denominator ?? '', {});
+    if (!num || !den) continue;
+    spansOf(inst.timesMs, points, stepMs).forEach((span, k) => {
+      if (!span) return;
+      numerators[k]! += increaseOf(num, span);
+      denominators[k]! += increaseOf(den, span);
+    });
+  }
+  // Why null and not 0: with no traffic in the step there is no error rate to judge.
+  return points.map((_, k) => (denominators[k]! > 0 ? numerators[k]! / denominators[k]! : null));
+}
+
+/**
+ * A counter's values prepared for many spans: which scrapes hold a value, and the nearest such
+ * scrape before and after each one, so a long gap is stepped over at once rather than per step.
+ */
+class Counter {
+  readonly #values: readonly number[];
+  /** The first scrape with a value; -1 when none has one. */
+  readonly #born: number;
+  /** Per scrape: the last one at or before it with a value, else -1. */
+  readonly #previous: Int32Array;
+  /** Per scrape (and one past the end): the first one at or after it with a value, else the length. */
+  readonly #next: Int32Array;
+
+  constructor(values: readonly number[]) {
+    this.#values = values;
+    this.#born = values.findIndex((v) => !Number.isNaN(v));
+    const n = values.length;
+    this.#previous = new Int32Array(n);
+    this.#next = new Int32Array(n + 1);
+    for (let i = 0, seen = -1; i < n; i++) this.#previous[i] = seen = Number.isNaN(this.#at(i)) ? seen : i;
+    this.#next[n] = n;
+    for (let i = n - 1; i >= 0; i--) this.#next[i] = Number.isNaN(this.#at(i)) ? this.#next[i + 1]! : i;
+  }
+
+  /** Before its first appearance a series counts as 0 (see {@link counterIncrease}). */
+  #at(i: number): number {
+    return this.#born > 0 && i < this.#born ? 0 : this.#values[i]!;
+  }
+
+  increase(span: Span): number | null {
+    if (this.#born < 0) return null;
+    // The baseline is the last value at or before the step's start, even from before a gap.
+    let i = this.#previous[span.base]! >= 0 ? this.#previous[span.base]! : this.#next[span.base]!;
+    let previous = NaN;
+    let increase = 0;
+    let points = 0;
+    for (; i <= span.last; i = this.#next[i + 1]!) {
+      const v = this.#at(i);
+      if (points > 0) increase += v >= previous ? v - previous : v;
+      previous = v;
+      points++;
+    }
+    return points >= 2 ? increase : null;
+  }
 }
 
 /**
@@ -127,65 +201,57 @@ function increaseOf(inst: ScrapedInstance, name: string, labels: Readonly<Record
  * requests of a new label set are not lost (Prometheus loses them); later gaps are skipped.
  */
 export function counterIncrease(values: readonly number[], span: Span): number | null {
-  const born = values.findIndex((v) => !Number.isNaN(v));
-  if (born < 0) return null;
-  const at = (i: number) => (born > 0 && i < born ? 0 : values[i]!);
-  // The baseline is the last value at or before the step's start, even from before a gap.
-  let first = span.base;
-  while (first > 0 && Number.isNaN(at(first))) first--;
-  let previous = NaN;
-  let increase = 0;
-  let points = 0;
-  for (let i = first; i <= span.last; i++) {
-    const v = at(i);
-    if (Number.isNaN(v)) continue;
-    if (points > 0) increase += v >= previous ? v - previous : v;
-    previous = v;
-    points++;
-  }
-  return points >= 2 ? increase : null;
+  return new Counter(values).increase(span);
 }
 
-/** Σ over the matching series of their latest value in (fromMs, toMs]; null when none has one. */
-function gaugeOf(inst: ScrapedInstance, name: string, labels: Readonly<Record<string, string>>, fromMs: number, toMs: number): number | null {
-  let sum: number | null = null;
-  for (const s of inst.series) {
-    if (!matches(s, name, labels)) continue;
-    for (let i = inst.timesMs.length - 1; i >= 0 && inst.timesMs[i]! > fromMs; i--) {
-      if (inst.timesMs[i]! > toMs || Number.isNaN(s.values[i]!)) continue;
-      sum = (sum ?? 0) + s.values[i]!;
-      break;
+/** Per step: Σ over the matching series of their latest value in the step; null when none has one. */
+function gaugeOf(inst: ScrapedInstance, query: BuiltinQuery, points: readonly number[], stepMs: number): StepValues {
+  const series = inst.series.filter((s) => matches(s, query.metric, query.labels));
+  const times = inst.timesMs;
+  let end = 0;
+  return points.map((toMs) => {
+    while (end < times.length && times[end]! <= toMs) end++;
+    let sum: number | null = null;
+    for (const s of series) {
+      // Only the scrapes inside the step are looked at, newest first.
+      for (let i = end - 1; i >= 0 && times[i]! > toMs - stepMs; i--) {
+        if (Number.isNaN(s.values[i]!)) continue;
+        sum = (sum ?? 0) + s.values[i]!;
+        break;
+      }
     }
-  }
-  return sum;
+    return sum;
+  });
 }
 
 const bucketName = (metric: string) => (metric.endsWith('_bucket') ? metric : `${metric}_bucket`);
 
 /** histogram_quantile over the bucket increases of every instance, summed per upper bound. */
-function quantileAt(instances: readonly ScrapedInstance[], query: BuiltinQuery, fromMs: number, toMs: number): number | null {
+function quantileOf(instances: readonly ScrapedInstance[], query: BuiltinQuery, points: readonly number[], stepMs: number): StepValues {
   const name = bucketName(query.metric);
   const { le: _ignored, ...labels } = query.labels;
-  const counts = new Map<number, number>();
-  let seen = false;
+  const perStep = points.map(() => null as Map<number, number> | null);
   for (const inst of instances) {
-    const span = spanOf(inst, fromMs, toMs);
-    if (!span || !inst.series.some((s) => s.name === name)) continue;
-    seen = true;
-    for (const s of inst.series) {
-      const le = s.labels.le;
-      if (le === undefined || !matches(s, name, labels)) continue;
-      let upper: number;
-      try {
-        upper = parsePromValue(le);
-      } catch {
-        continue;
-      }
-      counts.set(upper, (counts.get(upper) ?? 0) + (counterIncrease(s.values, span) ?? 0));
-    }
+    if (!inst.series.some((s) => s.name === name)) continue;
+    const buckets = inst.series.flatMap((s) => {
+      const upper = s.labels.le === undefined || !matches(s, name, labels) ? undefined : upperBoundOf(s.labels.le);
+      return upper === undefined ? [] : [{ upper, counter: new Counter(s.values) }];
+    });
+    spansOf(inst.timesMs, points, stepMs).forEach((span, k) => {
+      if (!span) return;
+      const counts = (perStep[k] ??= new Map());
+      for (const { upper, counter } of buckets) counts.set(upper, (counts.get(upper) ?? 0) + (counter.increase(span) ?? 0));
+    });
   }
-  if (!seen) return null;
-  return bucketQuantile(query.quantile ?? 0.5, [...counts].map(([upperBound, count]) => ({ upperBound, count })));
+  return perStep.map((counts) => (counts ? bucketQuantile(query.quantile ?? 0.5, [...counts].map(([upperBound, count]) => ({ upperBound, count }))) : null));
+}
+
+function upperBoundOf(le: string): number | undefined {
+  try {
+    return parsePromValue(le);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -215,7 +281,11 @@ export function bucketQuantile(q: number, buckets: readonly { upperBound: number
   return start + (sorted[b]!.upperBound - start) * (rank / count);
 }
 
-function sumOf(values: readonly (number | null)[]): number | null {
-  const present = values.filter((v): v is number => v !== null);
-  return present.length ? present.reduce((s, v) => s + v, 0) : null;
+/** Per step, the sum of the instances that have a value; null when none has. */
+function sumPerStep(points: readonly number[], perInstance: readonly StepValues[]): StepValues {
+  return points.map((_, k) => {
+    let sum: number | null = null;
+    for (const values of perInstance) if (values[k] !== null) sum = (sum ?? 0) + values[k]!;
+    return sum;
+  });
 }

@@ -3,10 +3,9 @@
  * collecting series for `collectMetrics` tasks, and the Prometheus `file_sd` file. Opened once by
  * `runAgent`; what runs in the background (scrape timers, the file writer) exists only when needed.
  */
-import type { CollectedMetrics } from '../../contract/canary.ts';
 import type { OperationPayload, ServerGroupRef } from '../../contract/operations.ts';
 import type { Provider } from '../providers/provider.ts';
-import { collectMetrics } from './collect.ts';
+import { collectMetrics, type Collected } from './collect.ts';
 import { httpGet, type HttpGet } from './http.ts';
 import { Scraper } from './scraper.ts';
 import { SdFileWriter } from './sd-file.ts';
@@ -14,6 +13,8 @@ import { SdFileWriter } from './sd-file.ts';
 export interface AgentMetricsOptions {
   /** Default Prometheus for `collectMetrics` tasks whose source names no URL. */
   prometheusUrl?: string;
+  /** Other Prometheus base URLs a task may name (`--prometheus-allow`); any other is refused. */
+  prometheusAllow?: readonly string[];
   /** Where to keep a Prometheus `file_sd_configs` file of every instance; none: not written. */
   sdFile?: string;
   /** Where scrape registrations are kept across restarts; none: lost on restart. */
@@ -34,7 +35,7 @@ export interface AgentMetrics {
   created(op: OperationPayload<'createServerGroup'>): Promise<void>;
   /** After a destroyServerGroup: stop scraping it. */
   destroyed(ref: ServerGroupRef): Promise<void>;
-  collect(payload: OperationPayload<'collectMetrics'>, log: (line: string) => void): Promise<CollectedMetrics>;
+  collect(payload: OperationPayload<'collectMetrics'>, log: (line: string) => void): Promise<Collected>;
   close(): Promise<void>;
 }
 
@@ -63,6 +64,7 @@ export async function openAgentMetrics(providers: ReadonlyMap<string, Provider>,
       return collectMetrics(payload, {
         get,
         ...(options.prometheusUrl ? { prometheusUrl: options.prometheusUrl } : {}),
+        ...(options.prometheusAllow ? { prometheusAllow: options.prometheusAllow } : {}),
         scraped: (target, fromMs, toMs, names) => scraper.read(target, fromMs, toMs, names),
         registrationOf: (target) => scraper.registrationOf(target),
         log,

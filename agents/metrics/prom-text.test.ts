@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePromText, parsePromValue, PromTextError } from './prom-text.ts';
+import { parsePromText, parsePromValue, PromTextError, type SampleFilter } from './prom-text.ts';
 
 describe('parsePromText', () => {
   it('reads the format reference example: comments, labels, escapes, +Inf, timestamps, histograms', () => {
@@ -27,6 +27,27 @@ describe('parsePromText', () => {
       { name: 'http_request_duration_seconds_bucket', labels: { le: '+Inf' }, value: 144320, timestampMs: null },
       { name: 'rpc_duration_seconds', labels: { quantile: '0.5' }, value: 4773, timestampMs: null },
     ]);
+  });
+
+  it('tells a filter the type each sample’s family declared: histogram and summary parts belong to their family', () => {
+    const seen: string[] = [];
+    const keep: SampleFilter = (sample, type) => (seen.push(`${sample.name}:${type ?? '-'}`), sample.name !== 'drop_me');
+    const text = [
+      '# TYPE req_total counter',
+      'req_total 1',
+      '#  TYPE  lat  histogram',
+      'lat_bucket{le="+Inf"} 2',
+      'lat_sum 0.5',
+      'lat_count 2',
+      '# TYPE rpc summary',
+      'rpc{quantile="0.5"} 3',
+      'rpc_count 4',
+      '# TYPE free_count gauge',
+      'free_count 5',
+      'drop_me 6',
+    ].join('\n');
+    expect(parsePromText(text, keep).map((x) => x.name)).toEqual(['req_total', 'lat_bucket', 'lat_sum', 'lat_count', 'rpc', 'rpc_count', 'free_count']);
+    expect(seen).toEqual(['req_total:counter', 'lat_bucket:histogram', 'lat_sum:histogram', 'lat_count:histogram', 'rpc:summary', 'rpc_count:summary', 'free_count:gauge', 'drop_me:-']);
   });
 
   it('keeps braces, commas and # inside label values, accepts CRLF, tabs and spaces around labels', () => {

@@ -24,21 +24,45 @@ const LABEL_START = /[a-zA-Z_]/;
 const LABEL_CHAR = /[a-zA-Z0-9_]/;
 const FLOAT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
-/** Parses a whole exposition; comments (`# HELP`, `# TYPE`, anything after `#`) and blank lines are skipped. */
-export function parsePromText(text: string): PromSample[] {
+/** Decides which samples to keep, knowing the type its family declared (`# TYPE`), if any. */
+export type SampleFilter = (sample: PromSample, familyType: string | undefined) => boolean;
+
+/**
+ * Parses a whole exposition; comments and blank lines are skipped, `# TYPE` lines only inform
+ * `keep` (every sample is kept without one).
+ */
+export function parsePromText(text: string, keep?: SampleFilter): PromSample[] {
   const samples: PromSample[] = [];
+  const types = new Map<string, string>();
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.replace(/\r$/, '');
     const start = skipSpace(line, 0);
-    if (start === line.length || line[start] === '#') continue;
+    if (start === line.length) continue;
+    if (line[start] === '#') {
+      const type = TYPE_LINE.exec(line.slice(start));
+      if (type) types.set(type[1]!, type[2]!.toLowerCase());
+      continue;
+    }
+    let sample: PromSample;
     try {
-      samples.push(parseSample(line, start));
+      sample = parseSample(line, start);
     } catch (err) {
       throw new PromTextError(`line ${i + 1}: ${(err as Error).message}: ${JSON.stringify(line.slice(0, 200))}`);
     }
+    if (!keep || keep(sample, familyTypeOf(sample.name, types))) samples.push(sample);
   }
   return samples;
+}
+
+const TYPE_LINE = /^#[ \t]+TYPE[ \t]+(\S+)[ \t]+(\S+)/;
+
+/** A histogram's `x_bucket`, `x_sum`, `x_count` (or a summary's), and OpenMetrics' `x_total`, `x_created`, `x_info`, belong to the family `x`. */
+function familyTypeOf(name: string, types: ReadonlyMap<string, string>): string | undefined {
+  const own = types.get(name);
+  if (own !== undefined) return own;
+  const family = /^(.*)_(?:bucket|sum|count|total|created|info)$/.exec(name)?.[1];
+  return family === undefined ? undefined : types.get(family);
 }
 
 /** `+Inf`, `-Inf`, `NaN` (any case, as Go's ParseFloat) or a decimal float. */

@@ -62,7 +62,7 @@ describe('prometheus metric source with a real Prometheus', () => {
     }
     const window = { location: 'local', startMs: trafficFrom + 4_000, endMs: trafficFrom + 11_000 };
     const errorRate = 'sum(rate(http_request_errors_total{server_group="${scope}",location="${location}"}[3s])) / sum(rate(http_request_duration_seconds_count{server_group="${scope}"}[3s]))';
-    const collected = await collectMetrics(
+    const { metrics: collected, coverage } = await collectMetrics(
       operations.collectMetrics.parse({
         account: 'local', location: 'local', source: { type: 'prometheus' }, stepSec: 1,
         metrics: [{ name: 'error rate', query: { type: 'prometheus', query: errorRate } }],
@@ -80,16 +80,19 @@ describe('prometheus metric source with a real Prometheus', () => {
     const mean = present(experiment.values).reduce((s, v) => s + v, 0) / present(experiment.values).length;
     expect(mean).toBeGreaterThan(0.3);
     expect(mean).toBeLessThan(0.7);
+    expect(coverage.experiment).toMatchObject({ scope: 'hello-canary-v001', steps: 8, stepsWithData: present(experiment.values).length });
   });
 
-  it('reports a query Prometheus refuses, naming the metric and the query', async () => {
+  it('reports a query Prometheus refuses, naming the metric and the query, from a Prometheus the agent allows', async () => {
     const bad = operations.collectMetrics.parse({
       account: 'local', location: 'local', source: { type: 'prometheus', url: PROMETHEUS_URL }, stepSec: 1,
       metrics: [{ name: 'broken', query: { type: 'prometheus', query: 'sum(rate(x{server_group="${scope}"}))' } }],
       control: { scope: 'hello-baseline-v001', location: 'local', startMs: Date.now() - 5_000, endMs: Date.now() },
       experiment: { scope: 'hello-canary-v001', location: 'local', startMs: Date.now() - 5_000, endMs: Date.now() },
     });
-    await expect(collectMetrics(bad, { get: httpGet, scraped: () => undefined, registrationOf: () => undefined, log: () => undefined })).rejects.toThrow(
+    const deps = { get: httpGet, scraped: () => undefined, registrationOf: () => undefined, log: () => undefined };
+    await expect(collectMetrics(bad, deps)).rejects.toThrow(/^this agent does not query Prometheus at http:\/\/127.0.0.1:8850\/?: /);
+    await expect(collectMetrics(bad, { ...deps, prometheusAllow: [PROMETHEUS_URL] })).rejects.toThrow(
       /metric "broken": Prometheus at http:\/\/127.0.0.1:8850 refused query sum\(rate\(x\{server_group="hello-(baseline|canary)-v001"\}\)\): bad_data: /,
     );
   });

@@ -78,6 +78,10 @@ describe('prometheusSeries', () => {
   it('says so when the answer is not Prometheus JSON, or nobody answers', async () => {
     answer = () => ({ status: 502, body: 'Bad Gateway' });
     await expect(prometheusSeries(httpGet, url, 'errors', QUERY, scope, window)).rejects.toThrow(/metric "errors": Prometheus at .* answered HTTP 502 with no JSON \(Bad Gateway\) for query sum\(rate/);
+    // Of anything else (an internal page, say), only its first 100 characters, on one line.
+    answer = () => ({ status: 200, body: `<html>\n<body>${'x'.repeat(300)}SECRET</body></html>` });
+    const echoed = `<html> <body>${'x'.repeat(100 - '<html> <body>'.length)}…`;
+    await expect(prometheusSeries(httpGet, url, 'errors', QUERY, scope, window)).rejects.toThrow(`metric "errors": Prometheus at ${url} answered HTTP 200 with no JSON (${echoed}) for query`);
     const closed = await closedPort();
     await expect(prometheusSeries(httpGet, `http://127.0.0.1:${closed}`, 'errors', QUERY, scope, window)).rejects.toThrow(
       new RegExp(`metric "errors": Prometheus at http://127.0.0.1:${closed} cannot be reached \\(.*ECONNREFUSED.*\\) for query`),

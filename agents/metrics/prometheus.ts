@@ -8,6 +8,7 @@ import type { MetricSeries } from '../../contract/canary.ts';
 import { stepPoints, type SeriesWindow } from './builtin.ts';
 import type { HttpGet } from './http.ts';
 import { parsePromValue } from './prom-text.ts';
+import { redactUrl } from './urls.ts';
 
 export interface PrometheusScope {
   /** The server group name, for `${scope}`. */
@@ -19,6 +20,8 @@ export interface PrometheusScope {
 const POINTS_PER_QUERY = 10_000;
 const QUERY_TIMEOUT_MS = 30_000;
 const MAX_ANSWER_BYTES = 32 * 1024 * 1024;
+/** Of an answer that is not Prometheus' JSON, enough to recognise it (a proxy's error page) and no more. */
+const ECHOED_BODY_CHARS = 100;
 
 const sample = z.tuple([z.number(), z.string()]);
 const queryRangeAnswer = z.discriminatedUnion('status', [
@@ -86,7 +89,7 @@ export async function prometheusSeries(get: HttpGet, baseUrl: string, metric: st
 async function queryRange(get: HttpGet, baseUrl: string, metric: string, query: string, startMs: number, endMs: number, stepSec: number): Promise<MatrixResult> {
   const url = new URL('api/v1/query_range', baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
   url.search = new URLSearchParams({ query, start: String(startMs / 1000), end: String(endMs / 1000), step: String(stepSec) }).toString();
-  const what = `metric "${metric}": Prometheus at ${baseUrl}`;
+  const what = `metric "${metric}": Prometheus at ${redactUrl(baseUrl)}`;
   let answer;
   try {
     answer = await get(url.toString(), { timeoutMs: QUERY_TIMEOUT_MS, maxBytes: MAX_ANSWER_BYTES, accept: 'application/json' });
@@ -97,7 +100,7 @@ async function queryRange(get: HttpGet, baseUrl: string, metric: string, query: 
   try {
     json = JSON.parse(answer.body);
   } catch {
-    throw new Error(`${what} answered HTTP ${answer.status} with no JSON (${answer.body.slice(0, 200).trim()}) for query ${query}`);
+    throw new Error(`${what} answered HTTP ${answer.status} with no JSON (${echo(answer.body)}) for query ${query}`);
   }
   const parsed = queryRangeAnswer.safeParse(json);
   if (!parsed.success) throw new Error(`${what} answered HTTP ${answer.status} with an unexpected shape for query ${query}`);
@@ -105,4 +108,10 @@ async function queryRange(get: HttpGet, baseUrl: string, metric: string, query: 
     throw new Error(`${what} refused query ${query}: ${[parsed.data.errorType, parsed.data.error].filter(Boolean).join(': ') || `HTTP ${answer.status}`}`);
   }
   return parsed.data.data.result;
+}
+
+/** The start of a body for an error message, on one line. */
+function echo(body: string): string {
+  const text = body.replace(/\s+/g, ' ').trim();
+  return text.length > ECHOED_BODY_CHARS ? `${text.slice(0, ECHOED_BODY_CHARS)}…` : text;
 }

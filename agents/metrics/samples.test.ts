@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InstanceSamples, seriesKey } from './samples.ts';
+import { enforcePointCap, InstanceSamples, seriesKey } from './samples.ts';
 
 const s = (name: string, value: number, labels: Record<string, string> = {}) => ({ name, labels, value, timestampMs: null });
 
@@ -40,6 +40,35 @@ describe('InstanceSamples', () => {
     expect(store.takeDropped()).toBe(0);
     for (let t = 1; t < 20; t++) store.record(t * 1000, [s('a', t)]);
     expect(store.read(0, 1e9).series.map((x) => x.name)).toEqual(['a']);
+  });
+});
+
+describe('enforcePointCap', () => {
+  /** An instance scraped every second from `fromSec` to `toSec`, with `series` series. */
+  const scraped = (fromSec: number, toSec: number, series: number) => {
+    const store = new InstanceSamples({ retentionMs: 1e9, maxScrapes: 1e6, maxSeries: 100 });
+    for (let t = fromSec; t < toSec; t++) store.record(t * 1000, Array.from({ length: series }, (_, i) => s(`m${i}`, t)));
+    return store;
+  };
+
+  it('forgets the scrapes before one cutoff time, whichever instance took them, down to a sixteenth under the cap', () => {
+    const old = scraped(0, 100, 2); // 200 values, scraped from 0 s
+    const chatty = scraped(50, 150, 10); // 1000 values, scraped from 50 s
+    expect(enforcePointCap([old, chatty], 1200)).toBe(0);
+
+    // 1200 held, 937 wanted: 2 values a second before 50 s, 12 after, so the cutoff is 64 s.
+    expect(enforcePointCap([old, chatty], 1000)).toBe(2 * 64 + 10 * 14);
+    expect([old.firstAtMs, chatty.firstAtMs]).toEqual([64_000, 64_000]);
+    expect(old.points + chatty.points).toBeLessThanOrEqual(1000 - 1000 / 16);
+    expect(chatty.read(0, 1e9).series[0]!.values.at(-1)).toBe(149);
+    expect(old.read(0, 1e9).series[0]!.values.at(-1)).toBe(99);
+  });
+
+  it('empties every store if it must', () => {
+    const a = scraped(0, 10, 3);
+    const b = scraped(5, 8, 1);
+    expect(enforcePointCap([a, b], 0)).toBe(33);
+    expect([a.points, b.points, a.firstAtMs, b.firstAtMs]).toEqual([0, 0, undefined, undefined]);
   });
 });
 

@@ -27,8 +27,14 @@ export interface SampleLimits {
   maxSeries: number;
 }
 
-/** Two hours at one scrape a second; enough for a canary's windows. */
-export const DEFAULT_SAMPLE_LIMITS: SampleLimits = { retentionMs: 2 * 3600_000, maxScrapes: 7_200, maxSeries: 500 };
+/** The retention canary windows may count on (what errors advise for `lookbackMins`). */
+export const NOMINAL_RETENTION_MIN = 120;
+
+/**
+ * Two hours at one scrape a second, and five minutes more: a 2 h window is collected a little
+ * after it ends, and its counters need a scrape from before its first step.
+ */
+export const DEFAULT_SAMPLE_LIMITS: SampleLimits = { retentionMs: (NOMINAL_RETENTION_MIN + 5) * 60_000, maxScrapes: (NOMINAL_RETENTION_MIN + 5) * 60, maxSeries: 500 };
 
 interface Series {
   name: string;
@@ -87,6 +93,37 @@ export class InstanceSamples {
     return this.#times.at(-1);
   }
 
+  /** When the oldest scrape still held was taken; undefined when none is. */
+  get firstAtMs(): number | undefined {
+    return this.#times[0];
+  }
+
+  /** Values held: one per series per scrape (absent ones too, as NaN). */
+  get points(): number {
+    return this.#times.length * this.#series.size;
+  }
+
+  get seriesCount(): number {
+    return this.#series.size;
+  }
+
+  /** How many scrapes held were taken before `atMs`. */
+  scrapesBefore(atMs: number): number {
+    let low = 0;
+    let high = this.#times.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.#times[mid]! < atMs) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
+
+  /** Forgets the `count` oldest scrapes (all of them when there are fewer). */
+  dropOldest(count: number): void {
+    this.#drop(Math.min(count, this.#times.length));
+  }
+
   get scrapes(): number {
     return this.#times.length;
   }
@@ -104,6 +141,10 @@ export class InstanceSamples {
     // Splicing on every scrape would move the arrays every time; dropping a sixteenth at once moves
     // them rarely, for a bound a sixteenth looser.
     if (drop === 0 || drop < Math.floor(this.#times.length / 16)) return;
+    this.#drop(drop);
+  }
+
+  #drop(drop: number): void {
     this.#times.splice(0, drop);
     for (const [key, series] of this.#series) {
       series.values.splice(0, drop);
@@ -117,4 +158,30 @@ export class InstanceSamples {
 export function seriesKey(name: string, labels: Readonly<Record<string, string>>): string {
   const keys = Object.keys(labels).sort();
   return keys.length ? `${name}{${keys.map((k) => `${k}=${JSON.stringify(labels[k])}`).join(',')}}` : name;
+}
+
+/**
+ * Keeps the values held by all `stores` within `maxPoints` by forgetting the oldest scrapes first,
+ * whichever instance took them (the newest data is what canary windows read): every store drops
+ * its scrapes from before one cutoff time. Once over the cap it goes a sixteenth under it, so a
+ * full agent forgets a batch now and then rather than moving its arrays on every scrape. Answers
+ * how many values were forgotten.
+ */
+export function enforcePointCap(stores: readonly InstanceSamples[], maxPoints: number): number {
+  const total = stores.reduce((sum, s) => sum + s.points, 0);
+  if (total <= maxPoints) return 0;
+  const mustFree = total - Math.floor((maxPoints * 15) / 16);
+  const freedBefore = (cutoffMs: number) => stores.reduce((sum, s) => sum + s.scrapesBefore(cutoffMs) * s.seriesCount, 0);
+  // The earliest cutoff (to the millisecond) that frees enough: a binary search over time.
+  const held = stores.filter((s) => s.scrapes > 0);
+  let early = Math.min(...held.map((s) => s.firstAtMs!));
+  let late = Math.max(...held.map((s) => s.lastAtMs!)) + 1;
+  while (late - early > 1) {
+    const mid = Math.floor((early + late) / 2);
+    if (freedBefore(mid) >= mustFree) late = mid;
+    else early = mid;
+  }
+  const cutoffMs = freedBefore(early) >= mustFree ? early : late;
+  for (const s of stores) s.dropOldest(s.scrapesBefore(cutoffMs));
+  return total - stores.reduce((sum, s) => sum + s.points, 0);
 }

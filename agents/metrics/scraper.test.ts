@@ -67,7 +67,7 @@ describe('Scraper with real examples/hello instances', () => {
     expect(sent).toBeGreaterThan(100);
 
     const window = { startMs: startMs + 1_000, endMs };
-    const collected = await collectMetrics(
+    const { metrics: collected, coverage } = await collectMetrics(
       {
         account: 'local', location: 'local', source: { type: 'builtin' }, stepSec: 1,
         metrics: [
@@ -91,22 +91,30 @@ describe('Scraper with real examples/hello instances', () => {
     expect(mean(errors.experiment.values)).toBeLessThan(0.7);
     expect(mean(collected.requests!.control.values)).toBeGreaterThan(10);
     expect(present(collected.p50!.experiment.values).every((v) => v > 0 && v <= 0.1)).toBe(true);
+    // Scraped since before the window, every 1 s step has a scrape.
+    expect(coverage.control.firstSampleMs).toBeLessThanOrEqual(window.startMs);
+    expect(coverage.control.stepsWithData).toBeGreaterThanOrEqual(coverage.control.steps - 1);
   });
 
   it('keeps registrations in its file: a new scraper resumes them; unregistering removes them', async () => {
     const groups = () => [group('hello-baseline-v001', [good.address])];
-    const first = await scraper(groups);
+    const registrationsFile = path.join(dir, 'resume.json');
+    const first = await scraper(groups, { now: () => 1_000, registrationsFile });
+    await first.s.register({ ...ref('hello-baseline-v001'), path: '/metrics', stepSec: 1 });
+    // A repeated registration with a new path keeps the first registration time.
+    await first.s.register({ ...ref('hello-baseline-v001'), path: '/metrics?x', stepSec: 1, registeredAtMs: 5_000 });
     await first.s.register({ ...ref('hello-baseline-v001'), path: '/metrics', stepSec: 1 });
     await first.s.close();
-    expect(JSON.parse(await readFile(path.join(dir, 'scrapes.json'), 'utf8'))).toEqual([{ ...ref('hello-baseline-v001'), path: '/metrics', stepSec: 1 }]);
+    expect(JSON.parse(await readFile(registrationsFile, 'utf8'))).toEqual([{ ...ref('hello-baseline-v001'), path: '/metrics', stepSec: 1, registeredAtMs: 1_000 }]);
 
-    const second = await scraper(groups);
+    const second = await scraper(groups, { registrationsFile });
     expect(second.lines).toContain('scraping metrics of 1 server group(s) again');
+    expect(second.s.registrationOf(ref('hello-baseline-v001'))?.registeredAtMs).toBe(1_000);
     await second.s.scrapeNow(ref('hello-baseline-v001'));
     expect(second.s.read(ref('hello-baseline-v001'), 0, Date.now())?.[0]?.timesMs.length).toBeGreaterThanOrEqual(1);
     await second.s.unregister(ref('hello-baseline-v001'));
     expect(second.s.read(ref('hello-baseline-v001'), 0, Date.now())).toBeUndefined();
-    expect(JSON.parse(await readFile(path.join(dir, 'scrapes.json'), 'utf8'))).toEqual([]);
+    expect(JSON.parse(await readFile(registrationsFile, 'utf8'))).toEqual([]);
   });
 
   it('drops a group the inventory no longer has, and says once when an instance cannot be scraped', async () => {
@@ -136,5 +144,47 @@ describe('Scraper with real examples/hello instances', () => {
     await writeFile(path.join(dir, 'scrapes.json'), '{not json');
     const { lines } = await scraper(() => []);
     expect(lines).toEqual([`ignoring ${path.join(dir, 'scrapes.json')}: not a list of metric scrape registrations`]);
+  });
+});
+
+describe('Scraper memory', () => {
+  /** An exporter with `series` gauges, a summary and an info metric, answering every scrape. */
+  const exporter = (series: number): HttpGet => async () => ({
+    status: 200,
+    body: [
+      ...Array.from({ length: series }, (_, i) => `g${i} ${i}`),
+      '# TYPE rpc summary', 'rpc{quantile="0.5"} 1', 'rpc{quantile="0.99"} 2', 'rpc_sum 3', 'rpc_count 4',
+      '# TYPE build info', 'build_info{version="1"} 1',
+    ].join('\n'),
+  });
+
+  it('keeps only what builtin queries can read', async () => {
+    const { s } = await scraper(() => [group('hello-canary-v003', ['http://i0'])], { get: exporter(2), registrationsFile: path.join(dir, 'memory-1.json') });
+    await s.register({ ...ref('hello-canary-v003'), path: '/metrics', stepSec: 3600 });
+    await s.scrapeNow(ref('hello-canary-v003'));
+    expect(s.read(ref('hello-canary-v003'), 0, Infinity)![0]!.series.map((x) => x.name)).toEqual(['g0', 'g1', 'rpc_sum', 'rpc_count']);
+  });
+
+  it('holds at most maxPoints values across every group, forgetting the oldest scrapes, and says so once', async () => {
+    let nowMs = 0;
+    const groups = () => [group('hello-baseline-v004', ['http://i0', 'http://i1']), group('hello-canary-v004', ['http://i2'])];
+    const { s, lines } = await scraper(groups, { get: exporter(8), now: () => nowMs, maxPoints: 1_000, registrationsFile: path.join(dir, 'memory-2.json') });
+    await s.register({ ...ref('hello-baseline-v004'), path: '/metrics', stepSec: 3600 });
+    await s.register({ ...ref('hello-canary-v004'), path: '/metrics', stepSec: 3600 });
+    // 10 series per instance, 3 instances: 30 values a scrape round; the cap is reached after 33 rounds.
+    for (nowMs = 1_000; nowMs <= 100_000; nowMs += 1_000) {
+      await s.scrapeNow(ref('hello-baseline-v004'));
+      await s.scrapeNow(ref('hello-canary-v004'));
+    }
+    const held = [...s.read(ref('hello-baseline-v004'), 0, Infinity)!, ...s.read(ref('hello-canary-v004'), 0, Infinity)!];
+    const values = held.reduce((sum, i) => sum + i.timesMs.length * i.series.length, 0);
+    expect(values).toBeLessThanOrEqual(1_000);
+    expect(values).toBeGreaterThan(1_000 * (15 / 16) - 30);
+    // The newest scrapes are all there; every instance lost the same oldest ones.
+    expect(held.map((i) => i.timesMs.at(-1))).toEqual([100_000, 100_000, 100_000]);
+    expect(new Set(held.map((i) => i.timesMs[0])).size).toBe(1);
+    expect(lines.filter((l) => l.includes('reached 1000 values'))).toEqual([
+      'metrics: the samples of all scraped groups reached 1000 values; forgetting the oldest first (builtin canary windows reaching back before them will fail)',
+    ]);
   });
 });

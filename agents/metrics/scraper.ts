@@ -3,15 +3,19 @@
  * memory, for the `builtin` metric source. A group is registered when a `createServerGroup` with
  * `metrics` succeeds and dropped when it is destroyed (or found gone). Registrations are kept in a
  * small JSON file, so a restarted agent goes on scraping; the samples themselves are not, so a
- * restart leaves a gap. With nothing registered there are no timers and no requests at all.
+ * restart leaves a gap (collecting notices it by the registration time). With nothing registered
+ * there are no timers and no requests at all. Only samples builtin queries can read are kept, and
+ * at most {@link DEFAULT_MAX_POINTS} values across every group, the oldest forgotten first.
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { InventoryReport } from '../../contract/operations.ts';
 import { writeAtomically } from './atomic-file.ts';
 import type { HttpGet } from './http.ts';
+import { usableByBuiltin } from './builtin.ts';
 import { parsePromText } from './prom-text.ts';
-import { DEFAULT_SAMPLE_LIMITS, InstanceSamples, type SampleLimits, type ScrapedInstance } from './samples.ts';
+import { redactUrl } from './urls.ts';
+import { DEFAULT_SAMPLE_LIMITS, enforcePointCap, InstanceSamples, type SampleLimits, type ScrapedInstance } from './samples.ts';
 
 export const scrapeRegistration = z.strictObject({
   account: z.string().min(1),
@@ -19,6 +23,11 @@ export const scrapeRegistration = z.strictObject({
   serverGroupName: z.string().min(1),
   path: z.string(),
   stepSec: z.number().int().min(1),
+  /**
+   * When the group was first registered (epoch ms): samples before it cannot exist, while a later
+   * first sample means they were lost. Absent in files written before it was kept.
+   */
+  registeredAtMs: z.number().int().optional(),
 });
 export type ScrapeRegistration = z.infer<typeof scrapeRegistration>;
 export type ScrapeTarget = Pick<ScrapeRegistration, 'account' | 'location' | 'serverGroupName'>;
@@ -33,7 +42,12 @@ export interface ScraperDeps {
   /** Where registrations are kept across restarts; without one they are lost on restart. */
   registrationsFile?: string;
   limits?: SampleLimits;
+  /** Values held at most across every group; default {@link DEFAULT_MAX_POINTS}. */
+  maxPoints?: number;
 }
+
+/** 2 M values: about 16 MB of doubles, whatever the number of groups and series. */
+export const DEFAULT_MAX_POINTS = 2_000_000;
 
 /** Larger exposition bodies are refused (a scrape of a well-behaved service is a few kB). */
 const MAX_SCRAPE_BYTES = 4 * 1024 * 1024;
@@ -56,6 +70,7 @@ export class Scraper {
   readonly #deps: ScraperDeps;
   readonly #limits: SampleLimits;
   readonly #groups = new Map<string, Group>();
+  #capReached = false;
   #saving: Promise<void> = Promise.resolve();
   #closed = false;
 
@@ -77,7 +92,9 @@ export class Scraper {
     const existing = this.#groups.get(keyOf(registration));
     if (existing && existing.registration.path === registration.path && existing.registration.stepSec === registration.stepSec) return;
     if (existing) clearInterval(existing.timer);
-    this.#start(registration, existing?.instances);
+    // A repeated registration (a redelivered task, a new path) keeps the group's first time: its samples stay.
+    const registeredAtMs = existing?.registration.registeredAtMs ?? registration.registeredAtMs ?? this.#deps.now();
+    this.#start({ ...registration, registeredAtMs }, existing?.instances);
     await this.#save();
   }
 
@@ -152,7 +169,7 @@ export class Scraper {
         try {
           const answer = await this.#deps.get(url, { timeoutMs, maxBytes: MAX_SCRAPE_BYTES, accept: 'text/plain;version=0.0.4' });
           if (answer.status !== 200) throw new Error(`HTTP ${answer.status}`);
-          const samples = parsePromText(answer.body);
+          const samples = parsePromText(answer.body, usableByBuiltin);
           let store = group.instances.get(instance.id);
           if (!store) group.instances.set(instance.id, (store = new InstanceSamples(this.#limits)));
           store.record(atMs, samples);
@@ -162,12 +179,22 @@ export class Scraper {
         } catch (err) {
           if (group.failing.has(instance.id)) return;
           group.failing.add(instance.id);
-          this.#deps.log(`metrics of ${instance.name}: cannot scrape ${url} (${(err as Error).message}); retrying every ${stepSec}s`);
+          this.#deps.log(`metrics of ${instance.name}: cannot scrape ${redactUrl(url)} (${(err as Error).message}); retrying every ${stepSec}s`);
         }
       }),
     );
     // Instances gone for longer than the retention have nothing left to give.
     for (const [id, store] of group.instances) if ((store.lastAtMs ?? 0) < atMs - this.#limits.retentionMs) group.instances.delete(id);
+    this.#enforceCap();
+  }
+
+  /** Keeps the agent's samples under the cap, saying once that it started forgetting early ones. */
+  #enforceCap(): void {
+    const maxPoints = this.#deps.maxPoints ?? DEFAULT_MAX_POINTS;
+    const stores = [...this.#groups.values()].flatMap((g) => [...g.instances.values()]);
+    if (enforcePointCap(stores, maxPoints) === 0 || this.#capReached) return;
+    this.#capReached = true;
+    this.#deps.log(`metrics: the samples of all scraped groups reached ${maxPoints} values; forgetting the oldest first (builtin canary windows reaching back before them will fail)`);
   }
 
   /** Writes the registrations (one write at a time, by rename, so a crash never leaves half a file). */

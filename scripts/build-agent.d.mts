@@ -9,5 +9,10 @@ export const AGENT_DOWNLOAD_PATH: string;
 export const SERVED_AGENT: string;
 /** Builds the agent bundle into `outfile` (default `dist/agent/gennaker-agent.mjs`); resolves to esbuild's metafile. */
 export function buildAgent(outfile?: string): Promise<Metafile>;
-/** Copies the bundle among the console's static assets (default: {@link AGENT_BUNDLE} to {@link SERVED_AGENT}). */
-export function publishAgent(bundle?: string, served?: string): Promise<void>;
+/** The URL path of the bundle's checksum: `/downloads/gennaker-agent.mjs.sha256`. */
+export const AGENT_CHECKSUM_PATH: string;
+/**
+ * Copies the bundle among the console's static assets (default: {@link AGENT_BUNDLE} to {@link SERVED_AGENT})
+ * and writes `<served>.sha256` in `sha256sum` format; resolves to the checksum's hex.
+ */
+export function publishAgent(bundle?: string, served?: string): Promise<string>;

@@ -2,10 +2,12 @@
 // `node agents/cli.ts`, but starts without Node's TypeScript stripping and with one module
 // instead of dozens, which roughly halves the agent's resident memory. A copy goes among the
 // console's static assets, so the Worker serves it at `/downloads/gennaker-agent.mjs` and the
-// console's install commands can fetch the agent from the edge it will talk to. Run directly, it
+// console's install commands can fetch the agent from the edge it will talk to, with its SHA-256
+// beside it (`gennaker-agent.mjs.sha256`) so the commands check what they fetched. Run directly, it
 // builds and publishes; imported, it exports `buildAgent` and `publishAgent` (the tests use a
 // temporary folder).
-import { copyFile, mkdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { builtinModules, createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +21,8 @@ export const CONSOLE_ASSETS = path.join(ROOT, 'dist', 'console');
 export const AGENT_DOWNLOAD_PATH = '/downloads/gennaker-agent.mjs';
 /** The served copy of the bundle. */
 export const SERVED_AGENT = path.join(CONSOLE_ASSETS, ...AGENT_DOWNLOAD_PATH.split('/'));
+/** Where the bundle's checksum is served: the console puts it into the install commands. */
+export const AGENT_CHECKSUM_PATH = `${AGENT_DOWNLOAD_PATH}.sha256`;
 
 /**
  * Node's built-in modules through `require`, not `import`. An ES import of a built-in reads every
@@ -71,13 +75,19 @@ export async function buildAgent(outfile = AGENT_BUNDLE) {
 }
 
 /**
- * Copies the bundle among the console's static assets. A copy, not a second build: what a user
- * downloads is byte for byte what the stack runs. This runs after `vite build`, which empties
- * the console's folder first (`npm run build` is `vite build && node scripts/build-agent.mjs`).
+ * Copies the bundle among the console's static assets, and writes its SHA-256 beside it as
+ * `sha256sum` writes it (`<hex>  gennaker-agent.mjs`), so `sha256sum -c` checks a download. A
+ * copy, not a second build: what a user downloads is byte for byte what the stack runs. This runs
+ * after `vite build`, which empties the console's folder first (`npm run build` is
+ * `vite build && node scripts/build-agent.mjs`). Resolves to the checksum's hex.
  */
 export async function publishAgent(bundle = AGENT_BUNDLE, served = SERVED_AGENT) {
   await mkdir(path.dirname(served), { recursive: true });
   await copyFile(bundle, served);
+  // Hashed from the copy, so the checksum is of the very bytes served.
+  const hex = createHash('sha256').update(await readFile(served)).digest('hex');
+  await writeFile(`${served}.sha256`, `${hex}  ${path.basename(served)}\n`);
+  return hex;
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

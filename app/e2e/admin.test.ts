@@ -1,8 +1,10 @@
 // The admin screens against the real local stack with its agent, in Debian's Chromium: the agents
 // list, adding an agent by running the command the console shows, as shown (it downloads the agent
-// from the stack and a real second agent registers with the shown token), creating a user and
-// finding that in the audit log. Each screen is checked with axe-core and photographed.
+// from the stack, checks its SHA-256, and a real second agent registers with the shown token),
+// creating a user and finding that in the audit log. Each screen is checked with axe-core and
+// photographed.
 import type { ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AGENT_BUNDLE } from '../../scripts/build-agent.mjs';
 import { spawnGroup, stopGroup } from '../../scripts/stack/processes.mjs';
 import { startStack, type Stack } from '../../scripts/stack.mjs';
-import { AGENT_DOWNLOAD_PATH } from '../routes/agents/install-commands.ts';
+import { AGENT_CHECKSUM_PATH, AGENT_DOWNLOAD_PATH } from '../routes/agents/install-commands.ts';
 import { assertAccessible } from './axe.ts';
 import { adminApi, launchChromium, ROOT, SHOTS } from './support.ts';
 
@@ -30,6 +32,8 @@ const shot = (name: string) => page.screenshot({ path: path.join(SHOTS, `admin-$
 const asAdmin = adminApi(() => stack);
 const nav = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true });
 const agentRow = (name: string) => page.locator(`tr[data-agent="${name}"]`);
+/** SHA-256 of the agent bundle the stack serves, hex. */
+const bundleSha256 = async () => createHash('sha256').update(await readFile(AGENT_BUNDLE)).digest('hex');
 
 beforeAll(async () => {
   stateDir = await mkdtemp(path.join(tmpdir(), 'gennaker-admin-e2e-'));
@@ -91,8 +95,19 @@ describe('admin screens', () => {
     expect(local).toContain(`--token ${token}`);
     expect(local).toContain(`--server ${stack.url}`);
     expect(local).toContain('--account local-2:local:local');
-    expect(local).toContain(`curl -fsSLo gennaker-agent.mjs ${stack.url}/downloads/gennaker-agent.mjs &&`);
+    expect(local).toContain(`curl -fsSLo gennaker-agent.mjs ${stack.url}/downloads/gennaker-agent.mjs &&\necho '${await bundleSha256()}  gennaker-agent.mjs' | sha256sum -c - &&\n`);
     expect(await page.locator('#install-panel-local').textContent()).toContain('Needs Node.js 22 or later');
+    // An account an online agent serves is refused at the field: registering it would be refused.
+    await page.locator('#agent-account').fill('local');
+    await expect.poll(() => page.locator('#agent-account-error').textContent()).toBe(
+      'agent \u201clocal-agent\u201d serves local and is online: choose another name, or stop or revoke that agent to replace it',
+    );
+    expect(await page.locator('#agent-account').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('pre[data-command="local"]').count()).toBe(0);
+    await assertAccessible(page, 'add agent: account taken');
+    await shot('add-agent-account-taken');
+    await page.locator('#agent-account').fill('');
+    await expect.poll(() => page.locator('#agent-account-error').count()).toBe(0);
     expect(await page.locator('[data-limitation="local"]').count()).toBe(0);
     await page.locator('#agent-name').fill('not a name');
     await expect.poll(() => page.locator('#agent-name-error').textContent()).toContain('letters, digits, _ . - only');
@@ -125,16 +140,19 @@ describe('admin screens', () => {
     expect(await page.getByRole('tab', { name: 'Local' }).getAttribute('aria-selected')).toBe('true');
   });
 
-  it('serves the agent bundle the stack runs, as JavaScript, past the SPA fallback', async () => {
+  it('serves the agent bundle the stack runs, as JavaScript, past the SPA fallback, and its checksum', async () => {
     const res = await fetch(`${stack.url}${AGENT_DOWNLOAD_PATH}`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^(text|application)\/javascript\b/);
     expect(Buffer.from(await res.arrayBuffer()).equals(await readFile(AGENT_BUNDLE))).toBe(true);
+    const sum = await fetch(`${stack.url}${AGENT_CHECKSUM_PATH}`);
+    expect(sum.status).toBe(200);
+    expect(await sum.text()).toBe(`${await bundleSha256()}  gennaker-agent.mjs\n`);
   });
 
   it('registers a second agent by running the shown local command as it is, which the page then lists online', async () => {
     const command = (await page.locator('pre[data-command="local"]').textContent())!;
-    expect(command).toMatch(/^curl .* &&\nnode gennaker-agent\.mjs \\\n/);
+    expect(command).toMatch(/^curl .* &&\necho '[0-9a-f]{64} {2}gennaker-agent\.mjs' \| sha256sum -c - &&\nnode gennaker-agent\.mjs \\\n/);
     // A shell runs the command word for word, in a folder of its own that is also its home (the
     // ~ of --state), with this test's Node first on PATH: the download comes from the stack.
     const home = path.join(stateDir, 'second-agent');
@@ -182,6 +200,16 @@ describe('admin screens', () => {
     const { items } = await asAdmin('/agents');
     expect(items.find((a: { name: string }) => a.name === SECOND_AGENT).status).toBe('revoked');
     expect(await page.getByRole('button', { name: `Revoke ${SECOND_AGENT}` }).count()).toBe(0);
+
+    // Its account is free to move to a new agent (how an agent is replaced), and the form says so.
+    await page.getByRole('button', { name: 'Add agent' }).click();
+    await page.getByRole('button', { name: 'Create install token' }).click();
+    await page.locator('#agent-account').fill('local-2');
+    await expect.poll(() => page.locator('#agent-account-hint').textContent()).toBe(
+      `Moves local-2 from the revoked agent \u201c${SECOND_AGENT}\u201d to the new one: that is how an agent is replaced.`,
+    );
+    expect(await page.locator('pre[data-command="local"]').textContent()).toContain('--account local-2:local:local');
+    await page.getByRole('button', { name: 'Done' }).click();
   });
 
   it('creates a user and shows the initial password once', async () => {

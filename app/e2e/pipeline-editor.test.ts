@@ -141,6 +141,19 @@ describe('the pipeline editor in form mode', () => {
     await stageForm().getByRole('textbox', { name: 'Name', exact: true }).fill('Settle');
     await stageForm().getByLabel('Wait time').fill('1');
 
+    // Another stage's reference ID is refused at the field, and the graph keeps its requisites.
+    const refId = stageForm().getByLabel('Reference ID');
+    await refId.fill('1');
+    await refId.blur();
+    await expect.poll(() => stageForm().locator('#pf-stage2-refId-error').textContent()).toBe('"1" is the ID of stage “Deploy greeter”: choose another');
+    expect(await refId.getAttribute('aria-invalid')).toBe('true');
+    expect(await node('Settle').getAttribute('aria-label')).toBe('Settle wait #3, runs after Keep it?');
+    expect(await node('Deploy greeter').getAttribute('aria-label')).toMatch(/^Deploy greeter deploy #1,/);
+    // The error goes as the typing fixes it.
+    await refId.fill('3');
+    await expect.poll(() => stageForm().locator('#pf-stage2-refId-error').count()).toBe(0);
+    await refId.blur();
+
     // A stage beside the judgment waits for what it waits for; deleting it leaves the chain as it was.
     await node('Keep it?').click();
     await addStageBeside('wait');

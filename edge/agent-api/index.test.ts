@@ -107,6 +107,62 @@ describe('agent protocol', () => {
       expect(await counts()).toEqual(before);
       expect((await agentApi('POST', '/register', { body: registration(install.token) })).status).toBe(201);
     });
+
+    describe('an account another agent serves', () => {
+      /** Registers an agent serving `account` and returns its id. */
+      async function servedBy(account: string, admin: string) {
+        const res = await agentApi('POST', '/register', { body: registration((await installToken(admin)).token, [{ name: account, provider: 'local', locations: ['x'] }]) });
+        expect(res.status).toBe(201);
+        return res.json.agentId as string;
+      }
+      const holderOf = async (account: string) => (await env.DB.prepare('SELECT agent_id FROM accounts WHERE name = ?').bind(account).first<{ agent_id: string }>())!.agent_id;
+
+      it('is refused while that agent is online, naming the account and saying how to replace an agent, leaving the token usable', async () => {
+        const admin = await adminToken();
+        const account = uniq('acct');
+        const first = await servedBy(account, admin);
+        const firstName = (await env.DB.prepare('SELECT name FROM agents WHERE id = ?').bind(first).first<{ name: string }>())!.name;
+        const install = await installToken(admin);
+        const before = await counts();
+        const other = { name: uniq('acct'), provider: 'local', locations: ['y'] };
+        const res = await agentApi('POST', '/register', { body: registration(install.token, [other, { name: account, provider: 'local', locations: ['x'] }]) });
+        expect(res.status).toBe(409);
+        expect(res.json.error).toMatchObject({ code: 'conflict', field: 'accounts[1].name' });
+        expect(res.json.error.message).toBe(
+          `account "${account}" is served by agent "${firstName}", which is online. An account moves to a new agent only when its agent is offline or revoked (that is how an agent is replaced): choose another account name, or stop or revoke "${firstName}" first`,
+        );
+        expect(await counts()).toEqual(before);
+        expect(await holderOf(account)).toBe(first);
+        expect((await agentApi('POST', '/register', { body: registration(install.token) })).status).toBe(201);
+      });
+
+      it.each([
+        ['offline (not heard from for 90 s)', 'UPDATE agents SET last_seen_at = ? WHERE id = ?', () => Date.now() - 90_000],
+        ['revoked, though heard from just now', 'UPDATE agents SET revoked_at = ? WHERE id = ?', () => Date.now()],
+      ])('moves to the new agent when that agent is %s: how an agent is replaced', async (_, update, at) => {
+        const admin = await adminToken();
+        const account = uniq('acct');
+        const first = await servedBy(account, admin);
+        await env.DB.prepare(update).bind(at(), first).run();
+        const accounts = await rowCount('accounts');
+        const res = await agentApi('POST', '/register', { body: registration((await installToken(admin)).token, [{ name: account, provider: 'local', locations: ['z'] }]) });
+        expect(res.status).toBe(201);
+        expect(await holderOf(account)).toBe(res.json.agentId);
+        expect(await rowCount('accounts')).toBe(accounts);
+        const row = await env.DB.prepare('SELECT locations FROM accounts WHERE name = ?').bind(account).first<{ locations: string }>();
+        expect(JSON.parse(row!.locations)).toEqual(['z']);
+      });
+
+      it('stays with an agent heard from 89 s ago: it is still online', async () => {
+        const admin = await adminToken();
+        const account = uniq('acct');
+        const first = await servedBy(account, admin);
+        await env.DB.prepare('UPDATE agents SET last_seen_at = ? WHERE id = ?').bind(Date.now() - 89_000, first).run();
+        const res = await agentApi('POST', '/register', { body: registration((await installToken(admin)).token, [{ name: account, provider: 'local', locations: ['x'] }]) });
+        expect(res.status).toBe(409);
+        expect(await holderOf(account)).toBe(first);
+      });
+    });
   });
 
   describe('heartbeat', () => {

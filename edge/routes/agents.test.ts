@@ -62,10 +62,41 @@ describe('agents', () => {
 
   it('lists agents with their accounts, online after they were heard from', async () => {
     const admin = await adminToken();
+    // Whole milliseconds, as D1 stores them: the registration's instant lies within [before, after].
+    const before = Date.now();
     const agent = await registerAgent(admin);
+    const after = Date.now();
     const item = await listed(admin, agent.id);
     expect(item).toMatchObject({ status: 'online', accounts: [{ name: agent.account, provider: 'kubernetes', locations: ['eu', 'us'] }] });
-    expect(item.lastSeenAt).toBeTruthy();
+    expect(Date.parse(item.lastSeenAt!)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(item.lastSeenAt!)).toBeLessThanOrEqual(after);
+  });
+
+  it('lists every account with the agent serving it and that agent\'s status, for the add-agent form', async () => {
+    const admin = await adminToken();
+    const online = await registerAgent(admin);
+    const offline = await registerAgent(admin);
+    const revoked = await registerAgent(admin);
+    await env.DB.prepare('UPDATE agents SET last_seen_at = ? WHERE id = ?').bind(Date.now() - 91_000, offline.id).run();
+    await env.DB.prepare('UPDATE agents SET revoked_at = ? WHERE id = ?').bind(Date.now(), revoked.id).run();
+    // An account no agent serves (its row kept after the agent's removal) is listed too.
+    const orphan = uniq('acct');
+    await env.DB.prepare(`INSERT INTO accounts (name, provider, agent_id, locations, created_at, updated_at) VALUES (?, 'local', NULL, '["x"]', 0, 0)`).bind(orphan).run();
+
+    const { secret } = await tokenWith(admin, { scopes: ['read'] });
+    const res = await api('GET', '/agents/accounts', { token: secret });
+    expect(res.status).toBe(200);
+    const items = res.json.items as { name: string; provider: string; agent: { id: string; name: string; status: string } | null }[];
+    // All of them, not a page: more than the agents list's largest page would not be cut off.
+    expect(items).toHaveLength(await rowCount('accounts'));
+    const names = items.map((i) => i.name);
+    expect(names).toEqual([...names].sort());
+    const of = (name: string) => items.find((i) => i.name === name);
+    expect(of(online.account)).toEqual({ name: online.account, provider: 'kubernetes', agent: { id: online.id, name: expect.stringMatching(/^agent/), status: 'online' } });
+    expect(of(offline.account)?.agent).toMatchObject({ id: offline.id, status: 'offline' });
+    expect(of(revoked.account)?.agent).toMatchObject({ id: revoked.id, status: 'revoked' });
+    expect(of(orphan)).toEqual({ name: orphan, provider: 'local', agent: null });
+    expect((await api('GET', '/agents/accounts')).status).toBe(401);
   });
 
   it('shows an agent offline when not heard from for 90 seconds, and revoked when revoked', async () => {

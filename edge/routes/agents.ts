@@ -37,13 +37,29 @@ const installToken = createRoute({
   request: { body: jsonBody(z.strictObject({ expiresInMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60) })) },
   responses: { 201: jsonResponse(z.object({ id: z.string(), token: z.string(), expiresAt: z.string() }), 'A one-time token for `gennaker-agent --token`; shown once') },
 });
+/** An account as the add-agent form checks a typed name against: who serves it, and whether that agent is online. */
+export const accountOwner = z.object({
+  name: z.string(),
+  provider: z.string(),
+  agent: z.object({ id: z.string(), name: z.string(), status: agentView.shape.status }).nullable(),
+});
+const accountList = createRoute({
+  method: 'get', path: '/agents/accounts', tags: ['agents'], middleware: mw,
+  responses: {
+    200: jsonResponse(
+      z.object({ items: z.array(accountOwner) }),
+      'Every account by name, with the agent serving it: registering an account an online agent serves is refused',
+    ),
+  },
+});
 const revoke = createRoute({
   method: 'delete', path: '/agents/{id}', tags: ['agents'], middleware: mw,
   request: { params: z.object({ id: z.string().min(1).max(64) }) },
   responses: { 200: jsonResponse(agentView, 'Revoked: its credential is refused from the next call; tasks it held return to the queue when their lease runs out') },
 });
 
-function statusOf(a: AgentRow, now: number): z.infer<typeof agentView>['status'] {
+/** Online, offline or revoked at `now`; registration moves an account only away from an agent not online. */
+export function statusOf(a: Pick<AgentRow, 'revokedAt' | 'lastSeenAt'>, now: number): z.infer<typeof agentView>['status'] {
   if (a.revokedAt !== null) return 'revoked';
   return a.lastSeenAt !== null && now - a.lastSeenAt < AGENT_OFFLINE_AFTER_MS ? 'online' : 'offline';
 }
@@ -82,6 +98,22 @@ export const agentRoutes = router()
         limit,
         offset,
       },
+      200,
+    );
+  })
+  .openapi(accountList, async (c) => {
+    assertScope(c.get('principal'), 'read');
+    // All of them, not a page: a name typed into the add-agent form is checked against every
+    // account. There are few (an agent serves at most 50, and one account per deploy target).
+    const rows = await database(c.env.DB)
+      .select({ name: accounts.name, provider: accounts.provider, agent: agents })
+      .from(accounts)
+      .leftJoin(agents, eq(agents.id, accounts.agentId))
+      .orderBy(accounts.name)
+      .all();
+    const now = Date.now();
+    return c.json(
+      { items: rows.map((r) => ({ name: r.name, provider: r.provider, agent: r.agent && { id: r.agent.id, name: r.agent.name, status: statusOf(r.agent, now) } })) },
       200,
     );
   })

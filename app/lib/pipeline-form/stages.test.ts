@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { failureModeOf, insertStage, nextRefId, removeStage, renameRefId, requisiteChoices, stagesOf, withFailureMode, type EditStage } from './stages.ts';
+import { failureModeOf, insertStage, nextRefId, refIdError, removeStage, renameRefId, requisiteChoices, stagesOf, withFailureMode, type EditStage } from './stages.ts';
 
 const s = (refId: string, ...requisiteStageRefIds: string[]): EditStage => ({ refId, requisiteStageRefIds, type: 'wait', name: `S${refId}` });
 const graph = (stages: EditStage[]) => stages.map((x) => `${x.refId}<${x.requisiteStageRefIds.join(',')}`);
@@ -49,6 +49,32 @@ describe('renameRefId', () => {
   it('renames the stage and every requisite naming it', () => {
     expect(graph(renameRefId([s('1'), s('2', '1')], 0, 'bake'))).toEqual(['bake<', '2<bake']);
   });
+
+  it('refuses an ID another stage has, leaving the graph as it was', () => {
+    // 1 → 2 and 3 → 4: renaming 3 to "1" would make 4 wait for the first stage too.
+    const stages = [s('1'), s('2', '1'), s('3'), s('4', '3')];
+    expect(graph(renameRefId(stages, 2, '1'))).toEqual(['1<', '2<1', '3<', '4<3']);
+    // Had it been taken, renaming it back would have taken 2 along as well.
+    expect(graph(renameRefId(renameRefId(stages, 2, '1'), 2, '3'))).toEqual(graph(stages));
+  });
+
+  it('refuses an empty ID and keeps a rename to the same ID harmless', () => {
+    const stages = [s('1'), s('2', '1')];
+    expect(graph(renameRefId(stages, 0, ''))).toEqual(['1<', '2<1']);
+    expect(graph(renameRefId(stages, 0, '1'))).toEqual(['1<', '2<1']);
+  });
+});
+
+describe('refIdError', () => {
+  const stages = [s('1'), { ...s('2', '1'), name: 'Deploy' }, { ...s('3'), name: '' }];
+  it.each([
+    [0, 'bake', undefined],
+    [0, '1', undefined],
+    [0, '2', '"2" is the ID of stage “Deploy”: choose another'],
+    [0, '3', '"3" is the ID of stage Unnamed: choose another'],
+    [1, '', 'required: other stages name this stage by it'],
+    [1, '  ', 'required: other stages name this stage by it'],
+  ])('stage %i as %j: %s', (index, refId, error) => expect(refIdError(stages, index, refId)).toBe(error));
 });
 
 describe('requisiteChoices', () => {

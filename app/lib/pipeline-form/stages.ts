@@ -71,10 +71,22 @@ export function removeStage(stages: readonly EditStage[], index: number): EditSt
     });
 }
 
-/** Renames a stage's refId and every requisite naming it. */
+/** Why the stage at `index` cannot take `refId`: empty, or another stage's; undefined when it can. */
+export function refIdError(stages: readonly EditStage[], index: number, refId: string): string | undefined {
+  if (!refId.trim()) return 'required: other stages name this stage by it';
+  const other = stages.find((s, i) => i !== index && s.refId === refId);
+  if (other) return `"${refId}" is the ID of stage ${other.name ? `“${other.name}”` : 'Unnamed'}: choose another`;
+  return undefined;
+}
+
+/**
+ * Renames a stage's refId and every requisite naming it. Refuses (returns the stages unchanged)
+ * when {@link refIdError} objects: two stages with one ID would merge their dependents, and a
+ * later rename would carry the other stage's dependents along.
+ */
 export function renameRefId(stages: readonly EditStage[], index: number, refId: string): EditStage[] {
   const old = stages[index]?.refId;
-  if (old === undefined) return [...stages];
+  if (old === undefined || refIdError(stages, index, refId)) return [...stages];
   return stages.map((s, i) => ({
     ...s,
     refId: i === index ? refId : s.refId,

@@ -1,18 +1,48 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { parseAgentArgs } from '../../../agents/args.ts';
-import { AGENT_IMAGE, DOWNLOAD_IMAGE, freeAccountName, inputErrors, installCommands, needsAllowHttp, type InstallInput } from './install-commands.ts';
+import {
+  accountTakeover,
+  AGENT_IMAGE,
+  checksumCheck,
+  DOWNLOAD_IMAGE,
+  freeAccountName,
+  inputErrors,
+  installCommands,
+  needsAllowHttp,
+  takenAccountNames,
+  type InstallInput,
+  type KnownAccount,
+} from './install-commands.ts';
 import { shellWords } from './shell.ts';
 
 const TOKEN = 'gni_AbC-12_xyz789_AbCdEfGhIjKlMnOpQrStUvWxYz012345';
+const SHA = createHash('sha256').update('the agent').digest('hex');
 const input = (over: Partial<InstallInput> = {}): InstallInput => ({
   origin: 'https://gennaker.example.com',
   token: TOKEN,
   name: '',
   takenAccounts: [],
   account: '',
+  agentSha256: SHA,
   ...over,
 });
+
+/** Runs `script` with /bin/sh in `cwd`; resolves to its exit code. */
+async function sh(script: string, cwd: string): Promise<number> {
+  try {
+    await promisify(execFile)('/bin/sh', ['-c', script], { cwd });
+    return 0;
+  } catch (err) {
+    return (err as { code: number }).code;
+  }
+}
 const command = (target: string, over: Partial<InstallInput> = {}) => installCommands(input(over)).find((c) => c.target === target)!;
 
 /** What the agent would run with, given the words after the program name and an environment. */
@@ -31,6 +61,19 @@ describe('freeAccountName', () => {
   ])('with %j taken suggests %s', (taken, name) => expect(freeAccountName('local', taken)).toBe(name));
 });
 
+const accounts: KnownAccount[] = [
+  { name: 'prod', provider: 'local', agent: { id: 'a1', name: 'box-1', status: 'online' } },
+  { name: 'staging', provider: 'local', agent: { id: 'a2', name: 'box-2', status: 'offline' } },
+  { name: 'old', provider: 'local', agent: { id: 'a3', name: 'box-3', status: 'revoked' } },
+  { name: 'orphan', provider: 'local', agent: null },
+];
+
+describe('takenAccountNames', () => {
+  it('avoids the accounts of agents online or offline, not those of revoked agents or of none', () => {
+    expect(takenAccountNames(accounts)).toEqual(['prod', 'staging']);
+  });
+});
+
 describe('inputErrors', () => {
   it('accepts what the agent accepts at registration, and empty fields (the defaults)', () => {
     expect(inputErrors({ name: '', account: '' })).toEqual({});
@@ -43,22 +86,61 @@ describe('inputErrors', () => {
     expect(() => agentOptions(['--name', 'build box'])).toThrow('letters, digits, _ . - only');
     expect(() => agentOptions(['--account', 'Prod'])).toThrow('lowercase letters, digits, - and _');
   });
+  it('refuses an account an online agent serves, as registration would, among all accounts', () => {
+    expect(inputErrors({ name: '', account: 'prod' }, accounts)).toEqual({
+      account: 'agent \u201cbox-1\u201d serves prod and is online: choose another name, or stop or revoke that agent to replace it',
+    });
+    expect(inputErrors({ name: '', account: ' prod ' }, accounts).account).toContain('box-1');
+    for (const free of ['staging', 'old', 'orphan', 'new', '']) expect(inputErrors({ name: '', account: free }, accounts), free).toEqual({});
+  });
 });
 
-/** The two commands of the local install: the download, and (if it worked) the agent's start. */
+describe('accountTakeover', () => {
+  it('says the account moves when its agent is offline or revoked: how an agent is replaced', () => {
+    expect(accountTakeover('staging', accounts)).toBe('Moves staging from the offline agent \u201cbox-2\u201d to the new one: that is how an agent is replaced.');
+    expect(accountTakeover('old', accounts)).toContain('revoked agent \u201cbox-3\u201d');
+    for (const none of ['prod', 'orphan', 'new', '']) expect(accountTakeover(none, accounts), none).toBeUndefined();
+  });
+});
+
+describe('checksumCheck', () => {
+  it('passes for the file it was made for and fails, stopping an && chain, for any other', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'gennaker-checksum-'));
+    try {
+      await writeFile(path.join(dir, 'gennaker-agent.mjs'), 'the agent');
+      expect(await sh(`${checksumCheck(SHA, 'gennaker-agent.mjs')} && touch ran`, dir)).toBe(0);
+      expect(await sh('test -e ran', dir)).toBe(0);
+      await writeFile(path.join(dir, 'gennaker-agent.mjs'), 'another agent');
+      expect(await sh(`${checksumCheck(SHA, 'gennaker-agent.mjs')} && touch ran-again`, dir)).not.toBe(0);
+      expect(await sh('test -e ran-again', dir)).not.toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** The three steps of the local install: the download, its check and (if both worked) the agent's start. */
 function localSteps(line: string) {
   const words = shellWords(line);
   const and = words.indexOf('&&');
-  expect(and, 'download && run').toBeGreaterThan(0);
-  return { download: words.slice(0, and), run: words.slice(and + 1) };
+  const and2 = words.indexOf('&&', and + 1);
+  expect(and, 'download && check && run').toBeGreaterThan(0);
+  expect(and2, 'download && check && run').toBeGreaterThan(and);
+  return { download: words.slice(0, and), check: words.slice(and + 1, and2), run: words.slice(and2 + 1) };
 }
 
 describe('the local command', () => {
-  it('downloads the agent from this edge, then starts it with this server, token, state file and a free local account', () => {
+  it('downloads the agent from this edge, checks its SHA-256, then starts it with this server, token, state file and a free local account', () => {
     const local = command('local', { takenAccounts: ['local'] });
-    const { download, run } = localSteps(local.command);
+    const { download, check, run } = localSteps(local.command);
     // -f: an HTTP error fails the download (and so the &&) instead of saving the error page.
     expect(download).toEqual(['curl', '-fsSLo', 'gennaker-agent.mjs', 'https://gennaker.example.com/downloads/gennaker-agent.mjs']);
+    expect(check).toEqual(['echo', `${SHA}  gennaker-agent.mjs`, '|', 'sha256sum', '-c', '-']);
+    expect(local.command.split('\n').slice(0, 3)).toEqual([
+      'curl -fsSLo gennaker-agent.mjs https://gennaker.example.com/downloads/gennaker-agent.mjs &&',
+      `echo '${SHA}  gennaker-agent.mjs' | sha256sum -c - &&`,
+      'node gennaker-agent.mjs \\',
+    ]);
     const [node, file, ...argv] = run;
     expect([node, file]).toEqual(['node', 'gennaker-agent.mjs']);
     // The shell expands the unquoted ~ before the agent sees it.
@@ -72,6 +154,7 @@ describe('the local command', () => {
     });
     expect(local.account).toBe('local-2:local:local');
     expect(local.needs).toContain('Node.js 22 or later');
+    expect(local.needs).toContain('sha256sum');
     expect(local.limitation).toBeUndefined();
   });
 
@@ -136,8 +219,12 @@ describe('the Kubernetes command', () => {
     });
   });
 
-  it('downloads the agent from this edge into a volume the agent container runs it from', () => {
-    expect(download).toMatchObject({ image: DOWNLOAD_IMAGE, command: ['curl', '-fsSLo', '/agent/gennaker-agent.mjs', 'https://gennaker.example.com/downloads/gennaker-agent.mjs'] });
+  it('downloads the agent from this edge into a volume the agent container runs it from, checking its SHA-256', () => {
+    expect(download).toMatchObject({ image: DOWNLOAD_IMAGE, command: ['sh', '-c', expect.any(String)] });
+    expect(shellWords(download!.command[2]!)).toEqual([
+      'curl', '-fsSLo', '/agent/gennaker-agent.mjs', 'https://gennaker.example.com/downloads/gennaker-agent.mjs',
+      '&&', 'echo', `${SHA}  /agent/gennaker-agent.mjs`, '|', 'sha256sum', '-c', '-',
+    ]);
     expect(agent).toMatchObject({ image: AGENT_IMAGE, command: ['node', '/agent/gennaker-agent.mjs'] });
     expect(pod.volumes).toContainEqual({ name: 'agent', emptyDir: {} });
     expect(mountOf(download!, 'agent')?.mountPath).toBe('/agent');
@@ -168,6 +255,26 @@ describe('the Kubernetes command', () => {
   it('says plainly that it cannot deploy yet', () => {
     expect(k8s.limitation).toContain('only the local provider');
     expect(k8s.limitation).toContain('deploys to kubernetes-2 fail');
+  });
+});
+
+describe('the Kubernetes download script', () => {
+  it('fails the init container when the file is not the agent the manifest was made for', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'gennaker-init-'));
+    try {
+      // The init container's script with the download made from a file: curl can fetch file:// URLs.
+      const script = (sha: string) => {
+        const { command: k8s } = command('kubernetes', { agentSha256: sha, origin: 'https://gennaker.example.com' });
+        const init = parseAllDocuments(k8s.split('\n').slice(2, -1).join('\n'))[1]!.toJS().spec.template.spec.initContainers[0];
+        return (init.command[2] as string).replaceAll('/agent/', `${dir}/`).replace('https://gennaker.example.com/downloads/', `file://${dir}/served/`);
+      };
+      await mkdir(path.join(dir, 'served'));
+      await writeFile(path.join(dir, 'served', 'gennaker-agent.mjs'), 'the agent');
+      expect(await sh(script(SHA), dir)).toBe(0);
+      expect(await sh(script(createHash('sha256').update('an older agent').digest('hex')), dir)).not.toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -211,8 +318,9 @@ describe('the DC/OS command', () => {
     expect(options.stateFile.endsWith('/gennaker/agent.json')).toBe(true);
   });
 
-  it('says plainly that it cannot deploy yet', () => {
+  it('says plainly that it cannot deploy yet, and that its download is not checked', () => {
     expect(dcos.limitation).toContain('only the local provider');
     expect(dcos.limitation).toContain('deploys to dcos fail');
+    expect(dcos.note).toContain('checks no checksum');
   });
 });

@@ -63,7 +63,7 @@ describe('runOperation', () => {
     const bytes = Buffer.byteLength(JSON.stringify({ serverGroup: null, details: { metrics: big, coverage } }));
     expect(bytes).toBeGreaterThan(MAX_RESULT_BYTES);
     await expect(runOperation(provider, collect, () => undefined, metrics(big).m)).rejects.toThrow(
-      `the collected metrics are ${(bytes / 1024 / 1024).toFixed(1)} MiB encoded (25 metric(s), control and experiment), more than the 7 MiB an agent may send; ` +
+      `the collected metrics are ${(bytes / 1024 / 1024).toFixed(1)} MiB encoded (25 metric(s), control and experiment), more than the ${MAX_RESULT_BYTES / 1024 / 1024} MiB an agent may send; ` +
         'shorten the windows with lookbackMins, use a larger stepSec, or split the canary config',
     );
 

@@ -26,10 +26,10 @@ export const serverGroupKey = (op: ParsedOperation) => `${op.payload.account}/${
 export const subjectOf = (op: ParsedOperation): string => (op.operation === 'collectMetrics' ? op.payload.experiment.scope : op.payload.serverGroupName);
 
 /**
- * The largest result an agent sends, JSON-encoded: the edge takes completions of up to 8 MiB,
- * and the rest leaves room for the completion's log lines (at most 200 × 4,000 characters).
+ * The largest result an agent sends, JSON-encoded: the edge takes completions of up to 1.9 MB
+ * (it keeps a result in one D1 row, at most 2 MB), and the rest leaves room for log lines.
  */
-export const MAX_RESULT_BYTES = 7 * 1024 * 1024;
+export const MAX_RESULT_BYTES = 1.5 * 1024 * 1024;
 
 /**
  * Runs the operation through the provider (a metrics collection through the agent's metrics);

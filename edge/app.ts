@@ -26,6 +26,14 @@ import { tokens } from './routes/tokens.ts';
 import { userRoutes } from './routes/users.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * A task completion carries the agent's result: a `collectMetrics` answer (every metric's series
+ * for both groups) can pass 1 MiB, and a refused completion is only retried until given up. The
+ * result is stored in one D1 row, and D1 refuses rows over 2,000,000 bytes: stay under that.
+ */
+export const MAX_COMPLETION_BYTES = 1_900_000;
+/** The agent protocol's route whose bodies may reach {@link MAX_COMPLETION_BYTES}. */
+const completionPath = /^\/api\/agent\/v1\/tasks\/[^/]+\/complete$/;
 
 /** Writes carry JSON or nothing; anything else is refused before a handler sees it. */
 const jsonOnly = createMiddleware<AppEnv>(async (c, next) => {
@@ -39,10 +47,15 @@ const jsonOnly = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
-const common = [
-  bodyLimit({ maxSize: MAX_BODY_BYTES, onError: () => { throw new ApiError('payload_too_large', `request body is larger than ${MAX_BODY_BYTES} bytes`); } }),
-  jsonOnly,
-] as const;
+const limitTo = (maxSize: number) =>
+  bodyLimit({ maxSize, onError: () => { throw new ApiError('payload_too_large', `request body is larger than ${maxSize} bytes`); } });
+const defaultLimit = limitTo(MAX_BODY_BYTES);
+const completionLimit = limitTo(MAX_COMPLETION_BYTES);
+
+/** 1 MiB for every body but a task completion's. */
+const limitBody = createMiddleware<AppEnv>((c, next) => (completionPath.test(c.req.path) ? completionLimit : defaultLimit)(c, next));
+
+const common = [limitBody, jsonOnly] as const;
 
 /** `/api/v1`: the console's and automation's API. */
 const v1 = new OpenAPIHono<AppEnv>();

@@ -5,11 +5,41 @@ import { defineStage } from './common.ts';
 /** Minutes as Kayenta writes them; fractions are fine (0.5 is 30 s), for short canaries and tests. */
 const minutes = z.number().finite();
 
+/** A week: the groups take production traffic all along, and the stage's timeout follows the lifetime. */
+export const MAX_CANARY_LIFETIME_MINS = 7 * 24 * 60;
+/** Most analyses one canary runs: each is a collect task, a judged interval row and a score in the outputs. */
+export const MAX_CANARY_INTERVALS = 1000;
+
+/**
+ * How many analyses a lifetime holds: whole intervals only, at least one; an interval longer than
+ * the lifetime is the lifetime (Kayenta's clamp). The small slack keeps binary fractions honest
+ * (0.3 / 0.1 is 2.9999999999999996 in floating point, but means 3).
+ */
+export function canaryIntervalCount(s: { lifetimeMins: number; analysisIntervalMins?: number | undefined }): number {
+  const interval = Math.min(s.analysisIntervalMins ?? s.lifetimeMins, s.lifetimeMins);
+  return Math.max(1, Math.floor(s.lifetimeMins / interval + 1e-9));
+}
+
+/**
+ * The agent's rule for `--prometheus-url` (`normalizePrometheusUrl`): http(s) only, and nothing a
+ * pipeline should not carry or the agent would pass on to every query (credentials, query, fragment).
+ */
+const prometheusUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http(s) URL (e.g. http://prometheus:9090)' })
+  .max(2000)
+  .refine(
+    (raw) => {
+      const url = new URL(raw);
+      return !url.username && !url.password && !url.search && !url.hash && !/[?#]/.test(raw);
+    },
+    { error: 'must not have credentials, a query or a fragment' },
+  );
+
 export const canaryMetricsSource = z.discriminatedUnion('type', [
   /** The agent scrapes the baseline and canary instances itself (no Prometheus needed). */
   z.strictObject({ type: z.literal('builtin') }),
   /** PromQL against a Prometheus the agent reaches; `url` defaults to the agent's `--prometheus-url`. */
-  z.strictObject({ type: z.literal('prometheus'), url: z.url().max(2000).optional() }),
+  z.strictObject({ type: z.literal('prometheus'), url: prometheusUrl.optional() }),
 ]);
 export type CanaryMetricsSource = z.infer<typeof canaryMetricsSource>;
 
@@ -33,7 +63,7 @@ export const canary = defineStage({
     baselineArtifact: artifactSpec.optional(),
     /** Instances in each of the baseline and canary groups. */
     instances: z.number().int().min(1).max(100).default(1),
-    lifetimeMins: minutes.positive(),
+    lifetimeMins: minutes.positive().max(MAX_CANARY_LIFETIME_MINS, { error: `at most ${MAX_CANARY_LIFETIME_MINS} minutes (7 days)` }),
     /** Default: the lifetime (one analysis at the end). */
     analysisIntervalMins: minutes.positive().optional(),
     /** Warm-up: analysis windows start this long after both groups are healthy. */
@@ -53,3 +83,19 @@ export const canary = defineStage({
     healthCheckTimeoutSec: z.number().int().min(1).max(3600).optional(),
   },
 });
+
+/**
+ * The canary's fields with the rules that span them: at most {@link MAX_CANARY_INTERVALS}
+ * analyses (a small interval in a long lifetime would queue thousands of collects).
+ */
+export const canarySettings = z.object(canary.fields).superRefine((s, ctx) => {
+  const n = canaryIntervalCount(s);
+  if (n > MAX_CANARY_INTERVALS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['analysisIntervalMins'],
+      message: `${s.lifetimeMins} minutes in intervals of ${s.analysisIntervalMins} minutes make ${n} analyses; at most ${MAX_CANARY_INTERVALS} are allowed (raise analysisIntervalMins to at least ${Math.ceil((s.lifetimeMins / MAX_CANARY_INTERVALS) * 1000) / 1000})`,
+    });
+  }
+});
+export type CanarySettings = z.infer<typeof canarySettings>;

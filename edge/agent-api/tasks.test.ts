@@ -1,10 +1,13 @@
 import { env } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { MAX_TASK_LOG_LINES } from '../../contract/agent-protocol.ts';
+import { AGENT_OFFLINE_AFTER_MS } from '../../contract/agents.ts';
 import { TASK_LEASE_MS } from '../../contract/operations.ts';
+import { MAX_COMPLETION_BYTES } from '../app.ts';
 import { ExecutionRunner } from '../engine/execution-runner.ts';
 import { TASK_RECHECK_MS } from '../tasks/doorbell.ts';
-import { enqueueTaskAndWake } from '../tasks/queue.ts';
+import { MAX_TASK_ATTEMPTS } from '../tasks/lease.ts';
+import { enqueueTaskAndWake, taskStatus } from '../tasks/queue.ts';
 import { agentApi, uniq } from '../test/client.ts';
 import { createPayload, pollNow, queueTask, registeredAgent, runningStage, taskRow, type TestAgent } from './test-agents.ts';
 
@@ -88,7 +91,8 @@ describe('POST /tasks/poll', () => {
     const first = await registeredAgent();
     const task = await leased(first);
     expect((await pollNow(first)).json.tasks).toEqual([]);
-    // The account moves to a second agent (re-registration) while the first holds the lease.
+    // The first goes silent (offline), and its account moves to a second agent (re-registration) while it holds the lease.
+    await env.DB.prepare('UPDATE agents SET last_seen_at = ? WHERE id = ?').bind(Date.now() - AGENT_OFFLINE_AFTER_MS - 1000, first.agentId).run();
     const second = await registeredAgent([first.account]);
     expect((await pollNow(second)).json.tasks).toEqual([]);
     await expireLease(task.id);
@@ -100,6 +104,39 @@ describe('POST /tasks/poll', () => {
     const late = await complete(first, task.id, { idempotencyKey: task.idempotencyKey, ok: true });
     expect(late.status).toBe(403);
     expect(await taskRow(task.id)).toMatchObject({ status: 'LEASED', lease_owner: second.agentId });
+  });
+
+  it(`gives a task up after ${MAX_TASK_ATTEMPTS} deliveries whose leases ran out: FAILED with the reason, and its stage is told`, async () => {
+    const agent = await registeredAgent();
+    const { executionId, stageId } = await runningStage();
+    const task = await leased(agent, { executionId, stageId });
+    for (let attempt = 2; attempt <= MAX_TASK_ATTEMPTS; attempt++) {
+      await expireLease(task.id);
+      expect((await pollNow(agent)).json.tasks).toEqual([expect.objectContaining({ id: task.id, attempt })]);
+    }
+    await expireLease(task.id);
+    const enqueue = vi.spyOn(ExecutionRunner.prototype, 'enqueue');
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    expect((await pollNow(agent)).json.tasks).toEqual([]);
+    const reason = `no agent completed it after ${MAX_TASK_ATTEMPTS} attempts`;
+    const result = { serverGroup: null, details: { error: reason } };
+    expect(await taskRow(task.id)).toMatchObject({ status: 'FAILED', attempt: MAX_TASK_ATTEMPTS, lease_expires_at: null, result, logs: [`${reason}; failed by the edge`] });
+    expect(await taskStatus(env.DB, task.id)).toMatchObject({ status: 'FAILED', error: reason });
+    expect(enqueue.mock.calls.map((c) => c[0])).toEqual([[{ type: 'stageInput', executionId, stageId, input: { kind: 'taskCompleted', taskId: task.id, ok: false, result } }]]);
+    expect(log.mock.calls.map((c) => JSON.parse(String(c[0])))).toContainEqual(expect.objectContaining({ event: 'task.abandoned', taskId: task.id, reason }));
+    // The last holder's late completion is refused: the task is over.
+    const late = await complete(agent, task.id, { idempotencyKey: task.idempotencyKey, ok: true });
+    expect(late.status).toBe(409);
+    expect((await pollNow(agent)).json.tasks).toEqual([]);
+  });
+
+  it('leaves a last attempt whose lease is still running alone', async () => {
+    const agent = await registeredAgent();
+    const task = await leased(agent);
+    await env.DB.prepare('UPDATE tasks SET attempt = ? WHERE id = ?').bind(MAX_TASK_ATTEMPTS, task.id).run();
+    expect((await pollNow(agent)).json.tasks).toEqual([]);
+    expect(await taskRow(task.id)).toMatchObject({ status: 'LEASED', attempt: MAX_TASK_ATTEMPTS });
+    expect((await heartbeat(agent, task.id)).status).toBe(200);
   });
 
   it('picks up a task queued while the poll waits within ~200 ms (the doorbell)', async () => {
@@ -289,6 +326,36 @@ describe('POST /tasks/{id}/complete', () => {
     expect(res.status).toBe(403);
     expect(res.json.error.code).toBe('forbidden');
     expect(await taskRow(theirs.id)).toEqual(before);
+  });
+
+  it('accepts a completion over 1 MiB (a large collectMetrics result) up to what a D1 row holds; 3 MB gets 413 and records nothing', async () => {
+    const agent = await registeredAgent();
+    const big = await leased(agent);
+    const values = Array.from({ length: 200_000 }, (_, i) => 1_000_000 + i);
+    const body = { idempotencyKey: big.idempotencyKey, ok: true, result: { serverGroup: null, details: { metrics: { errors: { control: { startMs: 0, stepSec: 1, values } } } } } };
+    expect(JSON.stringify(body).length).toBeGreaterThan(1.5 * 1024 * 1024);
+    expect(JSON.stringify(body).length).toBeLessThan(MAX_COMPLETION_BYTES);
+    const res = await complete(agent, big.id, body);
+    expect(res.status).toBe(200);
+    expect((await taskRow(big.id))!.result.details.metrics.errors.control.values).toHaveLength(values.length);
+
+    const huge = await leased(agent);
+    const refused = await agentApi('POST', `/tasks/${huge.id}/complete`, {
+      token: agent.credential,
+      raw: JSON.stringify({ idempotencyKey: huge.idempotencyKey, ok: true, result: { serverGroup: null, details: { blob: 'x'.repeat(3_000_000) } } }),
+      headers: { 'Content-Type': 'application/json' },
+    });
+    expect(refused.status).toBe(413);
+    expect(refused.json.error).toMatchObject({ code: 'payload_too_large', message: `request body is larger than ${MAX_COMPLETION_BYTES} bytes` });
+    expect(await taskRow(huge.id)).toMatchObject({ status: 'LEASED', result: null });
+  });
+
+  it('keeps 1 MiB for the other agent calls (a 2 MiB heartbeat gets 413)', async () => {
+    const agent = await registeredAgent();
+    const task = await leased(agent);
+    const res = await heartbeat(agent, task.id, ['x'.repeat(2 * 1024 * 1024)]);
+    expect(res.status).toBe(413);
+    expect(res.json.error.message).toBe(`request body is larger than ${1024 * 1024} bytes`);
   });
 
   it('names the bad field of a malformed completion', async () => {

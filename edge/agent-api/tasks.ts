@@ -10,7 +10,7 @@ import type { Message } from '../engine/messages.ts';
 import type { Env } from '../env.ts';
 import { ApiError } from '../errors.ts';
 import { jsonBody, jsonResponse, router } from '../lib/router.ts';
-import { completeTask, extendLease, type Completed } from '../tasks/lease.ts';
+import { completeTask, extendLease, type Abandoned, type Completed } from '../tasks/lease.ts';
 import { taskOutcomeStatements } from './inventory.ts';
 import { pollTasks } from '../tasks/poll.ts';
 import { agentAuth, type AgentEnv } from './auth.ts';
@@ -38,7 +38,13 @@ export const taskApi = router<AgentEnv>()
     const { waitMs, maxTasks } = c.req.valid('json');
     const agentId = c.get('agentId');
     await c.env.DB.prepare('UPDATE agents SET last_seen_at = ? WHERE id = ?').bind(Date.now(), agentId).run();
-    const tasks = await pollTasks(c.env, agentId, { waitMs, maxTasks, signal: c.req.raw.signal });
+    const onAbandoned = async (abandoned: Abandoned[]) => {
+      for (const t of abandoned) {
+        console.log(JSON.stringify({ event: 'task.abandoned', taskId: t.taskId, agentId, reason: t.result.details.error, requestId: c.get('requestId') }));
+        await tellRunner(c.env, t.taskId, false, t);
+      }
+    };
+    const tasks = await pollTasks(c.env, agentId, { waitMs, maxTasks, signal: c.req.raw.signal, onAbandoned });
     return c.json({ tasks }, 200);
   })
   .openapi(heartbeat, async (c) => {

@@ -3,7 +3,7 @@ import { evaluateExpression, evaluateTemplate } from './expressions.ts';
 import type { HandlerContext } from './context.ts';
 import { failureStatus } from './graph.ts';
 import { scopeFor } from './scope.ts';
-import { UserError, type StageError, type StageState, type StageStep } from './types.ts';
+import { UserError, type StageBehaviour, type StageError, type StageState, type StageStep } from './types.ts';
 
 /** Keys of a stage's config that belong to the engine, not to the stage type's context. */
 const engineKeys = new Set(['refId', 'requisiteStageRefIds', 'type', 'name']);
@@ -19,7 +19,7 @@ export function rawContext(hx: HandlerContext, stage: StageState): Record<string
 export const maxStageBytes = 256 * 1024;
 
 /** UTF-8 bytes of the values' JSON, summed. */
-function jsonBytes(...values: unknown[]): number {
+export function stageJsonBytes(...values: unknown[]): number {
   const encoder = new TextEncoder();
   return values.reduce<number>((n, v) => n + encoder.encode(JSON.stringify(v) ?? '').length, 0);
 }
@@ -33,7 +33,7 @@ function tooBig(field: 'context' | 'outputs', bytes: number): StageError {
 export function applyStep(hx: HandlerContext, stage: StageState, step: StageStep): StageState {
   const outputs = step.outputs ? { ...stage.outputs, ...step.outputs } : stage.outputs;
   if (step.outputs) {
-    const bytes = jsonBytes(stage.context, outputs);
+    const bytes = stageJsonBytes(stage.context, outputs);
     // The oversized outputs are not stored: the stage keeps what it had and fails, naming the size.
     if (bytes > maxStageBytes) return applyStep(hx, stage, { status: 'FAILED', error: tooBig('outputs', bytes) });
   }
@@ -109,7 +109,7 @@ export async function beginStage(hx: HandlerContext, stage: StageState): Promise
     applyStep(hx, { ...stage, startedAt, status: 'RUNNING' }, { status: 'FAILED', error });
     return;
   }
-  const bytes = jsonBytes(evaluated.value, stage.outputs);
+  const bytes = stageJsonBytes(evaluated.value, stage.outputs);
   if (bytes > maxStageBytes) {
     // The raw context stays on the stage: the evaluated one is what is too big to store.
     applyStep(hx, { ...stage, startedAt, status: 'RUNNING' }, { status: 'FAILED', error: tooBig('context', bytes) });
@@ -124,10 +124,15 @@ export async function beginStage(hx: HandlerContext, stage: StageState): Promise
     });
     return;
   }
-  const timeoutMs = (running.context.stageTimeoutMs as number | undefined) ?? behaviour.defaultTimeoutMs;
+  const timeoutMs = stageTimeoutMs(running, behaviour);
   if (timeoutMs) hx.emit({ type: 'checkTimeout', executionId: stage.executionId, stageId: stage.id }, startedAt + timeoutMs);
   const step = await safely(hx, running, () => behaviour.start(hx.runtime(running)));
   applyStep(hx, currentOf(hx, running), step);
+}
+
+/** The stage's timeout: its own `stageTimeoutMs`, else its type's default (from its context when the type computes one). */
+export function stageTimeoutMs(stage: StageState, behaviour: StageBehaviour | undefined): number | undefined {
+  return (stage.context.stageTimeoutMs as number | undefined) ?? behaviour?.defaultTimeoutFor?.(stage.context) ?? behaviour?.defaultTimeoutMs;
 }
 
 /** Runs a stage-type method, turning a throw into a typed internal failure. */

@@ -141,6 +141,11 @@ export interface StageBehaviour {
   type: string;
   /** Default stage timeout (manual judgment: 3 days), used when the stage sets none. */
   defaultTimeoutMs?: number;
+  /**
+   * A default timeout that depends on the stage's evaluated context (a canary's lifetime); wins
+   * over `defaultTimeoutMs`. Undefined when the context says nothing (it is checked at start).
+   */
+  defaultTimeoutFor?(context: Record<string, unknown>): number | undefined;
   start(rt: StageRuntime): Promise<StageStep>;
   poll?(rt: StageRuntime): Promise<StageStep>;
   input?(rt: StageRuntime, input: StageInput): Promise<StageStep | null>;

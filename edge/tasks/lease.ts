@@ -16,8 +16,17 @@ const appendLogs = `(SELECT json_group_array(value ORDER BY k) FROM (
 /** The accounts an agent serves, as a subquery with the agent id bound. */
 const ownedAccounts = 'SELECT name FROM accounts WHERE agent_id = ?';
 
-/** A task may be taken when queued, or when its holder let the lease run out. */
-const claimable = `(status = 'QUEUED' OR (status = 'LEASED' AND lease_expires_at < ?))`;
+/**
+ * Deliveries of one task before it is given up. A task whose completion is always refused (a
+ * result too large to accept, an agent that crashes on it) would otherwise be handed out forever.
+ */
+export const MAX_TASK_ATTEMPTS = 5;
+
+/** A task may be taken when queued, or when its holder let the lease run out and it has attempts left. */
+const claimable = `(status = 'QUEUED' OR (status = 'LEASED' AND lease_expires_at < ? AND attempt < ${MAX_TASK_ATTEMPTS}))`;
+
+/** Why an abandoned task failed, as its `result.details.error`. */
+export const abandonedReason = (attempts: number) => `no agent completed it after ${attempts} attempts`;
 
 interface ClaimedRow {
   id: string;
@@ -61,6 +70,30 @@ export async function claimTasks(d1: D1Database, agentId: string, max: number, n
       leaseExpiresAt: r.lease_expires_at,
       idempotencyKey: r.idempotency_key,
     }));
+}
+
+/** A task given up by {@link failAbandonedTasks}, to tell its stage as a completion would. */
+export interface Abandoned extends Completed {
+  taskId: string;
+}
+
+/**
+ * Fails the agent's tasks whose last attempt's lease ran out: the reason goes in
+ * `result.details.error` and the log, so the stage reads it as it reads an agent's failure.
+ * One compare-and-set statement: a completion or a heartbeat that wins the race keeps the task.
+ */
+export async function failAbandonedTasks(d1: D1Database, agentId: string, now: number): Promise<Abandoned[]> {
+  const reason = abandonedReason(MAX_TASK_ATTEMPTS);
+  const result: TaskResult = { serverGroup: null, details: { error: reason } };
+  const rows = await d1
+    .prepare(
+      `UPDATE tasks SET status = 'FAILED', result = ?, logs = ${appendLogs}, lease_expires_at = NULL, updated_at = ?
+       WHERE account IN (${ownedAccounts}) AND status = 'LEASED' AND lease_expires_at < ? AND attempt >= ${MAX_TASK_ATTEMPTS}
+       RETURNING id, execution_id, stage_id`,
+    )
+    .bind(JSON.stringify(result), JSON.stringify([`${reason}; failed by the edge`]), now, agentId, now)
+    .all<{ id: string; execution_id: string | null; stage_id: string | null }>();
+  return rows.results.map((r) => ({ taskId: r.id, status: 'FAILED', executionId: r.execution_id, stageId: r.stage_id, result }));
 }
 
 /**

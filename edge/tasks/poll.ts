@@ -2,7 +2,7 @@
 import type { LeasedTask } from '../../contract/operations.ts';
 import type { Env } from '../env.ts';
 import { doorbellOf, TASK_RECHECK_MS } from './doorbell.ts';
-import { claimTasks } from './lease.ts';
+import { claimTasks, failAbandonedTasks, type Abandoned } from './lease.ts';
 
 /** How long to wait before re-checking D1 when the doorbell cannot be reached. */
 const NO_BELL_SLEEP_MS = 500;
@@ -13,6 +13,8 @@ export interface PollOptions {
   /** Aborted when the agent hangs up: stop taking tasks it would never see. */
   signal?: AbortSignal | undefined;
   clock?: () => number;
+  /** Told of the agent's tasks given up after their last attempt (to pass on to their stages). */
+  onAbandoned?: (tasks: Abandoned[]) => Promise<void>;
 }
 
 /**
@@ -25,6 +27,9 @@ export async function pollTasks(env: Pick<Env, 'DB' | 'TASK_DOORBELLS'>, agentId
   // A fresh stub per call: getting one costs nothing, and one that threw may stay broken.
   const bell = () => doorbellOf(env, agentId);
   let rung = await bell().current().catch(() => null);
+  // Once a poll: a lease that runs out meanwhile is found by the agent's next poll.
+  const abandoned = await failAbandonedTasks(env.DB, agentId, clock());
+  if (abandoned.length) await opts.onAbandoned?.(abandoned);
   for (;;) {
     const tasks = await claimTasks(env.DB, agentId, opts.maxTasks, clock());
     const remainingMs = deadline - clock();

@@ -1,6 +1,6 @@
 import { stageOf, type Handler } from '../context.ts';
 import type { MessageOf } from '../messages.ts';
-import { applyStep } from '../steps.ts';
+import { applyStep, stageTimeoutMs } from '../steps.ts';
 
 /** Fails (or, with markSuccessfulOnTimeout, passes) a stage past its timeout; paused and window time do not count. */
 export const checkTimeout: Handler<MessageOf<'checkTimeout'>> = async (msg, hx) => {
@@ -8,7 +8,7 @@ export const checkTimeout: Handler<MessageOf<'checkTimeout'>> = async (msg, hx) 
   // Paused stages are re-armed on resume; complete ones are done.
   if (!stage || stage.status !== 'RUNNING' || stage.startedAt === null) return;
   const behaviour = hx.behaviour(stage.type);
-  const timeoutMs = (stage.context.stageTimeoutMs as number | undefined) ?? behaviour?.defaultTimeoutMs;
+  const timeoutMs = stageTimeoutMs(stage, behaviour);
   if (!timeoutMs) return;
   const elapsed = hx.now - stage.startedAt - (stage.meta.pausedMs ?? 0) - (stage.meta.windowWaitMs ?? 0);
   if (elapsed < timeoutMs) return hx.emit(msg, hx.now + (timeoutMs - elapsed));

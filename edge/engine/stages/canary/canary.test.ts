@@ -6,7 +6,7 @@ import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { stages as stagesTable } from '../../../../db/schema.ts';
 import { MINUTE, SECOND } from '../../test/harness.ts';
-import { loadReport } from './report-store.ts';
+import { loadInterval, loadReport } from './report-store.ts';
 import {
   answerCollect, canaryGroups, canarySetup, canaryStage, createGroups, metrics, NEW_ARTIFACT, PROD_ARTIFACT, queuedOf, testConfig,
 } from './test-support.ts';
@@ -62,7 +62,7 @@ describe('canary stage', () => {
     expect([...s.agent.groups.keys()].map((k) => k.split('/')[1])).toEqual([`${s.prod}-v002`, `${s.prod}-v003`]);
     expect(await s.h.status(id)).toBe('SUCCEEDED');
     const stage = await s.h.stage(id, '1');
-    expect(stage.outputs).toMatchObject({ score: 100, result: 'Pass', intervalScores: [100, 100, 100], baselineServerGroup: `${s.prod}-baseline-v000`, canaryServerGroup: `${s.prod}-canary-v000` });
+    expect(stage.outputs).toMatchObject({ score: 100, result: 'Pass', intervalScores: [100, 100, 100], taskCount: 7, baselineServerGroup: `${s.prod}-baseline-v000`, canaryServerGroup: `${s.prod}-canary-v000` });
     expect((stage.outputs.tasks as { label: string }[]).map((t) => t.label)).toEqual([
       `create ${s.prod}-baseline-v000`, `create ${s.prod}-canary-v000`,
       'collect metrics for interval 1', 'collect metrics for interval 2', 'collect metrics for interval 3',
@@ -75,7 +75,7 @@ describe('canary stage', () => {
       control: { serverGroup: `${s.prod}-baseline-v000`, version: 'hello 1.0.0' }, experiment: { serverGroup: `${s.prod}-canary-v000`, version: 'hello 2.0.0' },
     });
     expect(report!.intervals.map((i) => [i.index, i.score, i.result])).toEqual([[1, 100, 'Pass'], [2, 100, 'Pass'], [3, 100, 'Pass']]);
-    expect(report!.intervals[0]!.series.errors!.experiment.values).toHaveLength(30);
+    expect((await loadInterval(s.h.db, report!.id, 1))!.interval!.series.errors!.experiment.values).toHaveLength(30);
     expect(report!.intervals[0]!.judge.metrics.map((m) => m.label)).toEqual(['Pass', 'Pass', 'Pass']);
   });
 
@@ -147,18 +147,24 @@ describe('canary stage', () => {
     expect([collect!.payload.control.startMs - t0, collect!.payload.control.endMs - t0]).toEqual([45 * SECOND, 75 * SECOND]);
   });
 
-  it('an agent error on collect fails the stage and destroys both groups', async () => {
+  it('a collect that fails three times (Prometheus unreachable) fails the stage and destroys both groups', async () => {
     const s = await canarySetup();
     const id = await startCanary(s);
     await createGroups(s.h, s.agent, id);
     await s.h.advance(MINUTE + 10 * SECOND);
-    const [collect] = await queuedOf(s.h, id, 'collectMetrics');
-    await s.agent.fail(collect!, 'prometheus at http://127.0.0.1:9090 refused the connection');
+    const error = 'metric "errors": Prometheus at http://127.0.0.1:9090 cannot be reached (connect ECONNREFUSED 127.0.0.1:9090) for query up';
+    for (const waitMs of [10 * SECOND, 20 * SECOND, 0]) {
+      const [collect] = await queuedOf(s.h, id, 'collectMetrics');
+      await s.agent.fail(collect!, error);
+      await s.h.advance(waitMs);
+    }
+    const collects = (await s.h.tasks(id)).filter((t) => t.operation === 'collectMetrics');
+    expect(collects.map((t) => [t.idempotencyKey.split(':canary:')[1], t.status])).toEqual([['collect-1-1', 'FAILED'], ['collect-1-2', 'FAILED'], ['collect-1-3', 'FAILED']]);
     await s.agent.work(id);
     expect(canaryGroups(s.agent)).toEqual([]);
     const stage = await s.h.stage(id, '1');
     expect(stage.status).toBe('TERMINAL');
-    expect(stage.error).toMatchObject({ kind: 'user', message: 'collecting metrics for interval 1 failed: prometheus at http://127.0.0.1:9090 refused the connection' });
+    expect(stage.error).toMatchObject({ kind: 'transient', message: `collecting metrics for interval 1 failed after 3 attempts: ${error}` });
     expect(stage.outputs).toMatchObject({ score: 0, result: 'Fail', intervalScores: [] });
     expect(await loadReport(s.h.db, stage.outputs.canaryReportId as string)).toMatchObject({ status: 'FAILED', score: null, result: null, completedIntervals: 0 });
   });
@@ -232,6 +238,12 @@ describe('canary stage: mistakes in its config are user errors naming the field'
       over: { metricsSource: { type: 'prometheus' } },
       field: 'canaryConfigName',
       message: 'canary config "health" metrics[0].query: metric "errors" has a builtin query, but this stage reads metrics from the prometheus source',
+    },
+    {
+      rule: 'more than 1000 analyses',
+      over: { lifetimeMins: 2000, analysisIntervalMins: 1 },
+      field: 'analysisIntervalMins',
+      message: 'analysisIntervalMins: 2000 minutes in intervals of 1 minutes make 2000 analyses; at most 1000 are allowed (raise analysisIntervalMins to at least 2)',
     },
   ])('$rule', async ({ over, field, message }) => {
     const s = await canarySetup();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analysisSchedule, intervalCount, type ScheduleSettings } from './schedule.ts';
+import { analysisSchedule, analysisWindow, intervalCount, type ScheduleSettings } from './schedule.ts';
 
 const T0 = Date.UTC(2026, 10, 26, 12, 0, 0);
 const MIN = 60_000;
@@ -48,6 +48,12 @@ describe('analysisSchedule: what each analysis covers (Kayenta)', () => {
       control: [[-7, 23], [-7, 53]],
     },
     {
+      rule: 'an interval longer than the lifetime is clamped to it (Kayenta): one window ending with the lifetime',
+      s: { ...base, lifetimeMins: 10, analysisIntervalMins: 30, beginCanaryAnalysisAfterMins: 2 },
+      experiment: [[2, 12]],
+      control: [[2, 12]],
+    },
+    {
       rule: 'no interval: one window over the whole lifetime after warm-up',
       s: { ...base, lifetimeMins: 30, beginCanaryAnalysisAfterMins: 2 },
       experiment: [[2, 32]],
@@ -63,5 +69,19 @@ describe('analysisSchedule: what each analysis covers (Kayenta)', () => {
   it('fractions of minutes become whole milliseconds (0.05 min lifetime, 0.025 min intervals = 1.5 s each)', () => {
     const windows = analysisSchedule({ ...base, lifetimeMins: 0.05, analysisIntervalMins: 0.025 }, T0);
     expect(windows.map((w) => [w.experiment.startMs - T0, w.experiment.endMs - T0])).toEqual([[0, 1500], [0, 3000]]);
+  });
+});
+
+describe('analysisWindow: window i on demand, as the schedule has it', () => {
+  it('matches the schedule for every index', () => {
+    const s = { ...base, analysisIntervalMins: 7, beginCanaryAnalysisAfterMins: 3, lookbackMins: 5, baselineAnalysisOffsetInMins: 2 };
+    const schedule = analysisSchedule(s, T0);
+    expect(schedule).toHaveLength(8);
+    expect(schedule.map((w) => analysisWindow(s, T0, w.index))).toEqual(schedule);
+  });
+
+  it('the 1000th of a week in ~10-minute intervals needs no array of the others', () => {
+    const w = analysisWindow({ ...base, lifetimeMins: 10080, analysisIntervalMins: 10.08 }, T0, 1000);
+    expect(mins(w.experiment)).toEqual([0, 10080]);
   });
 });

@@ -2,6 +2,7 @@
  * When a canary's analyses run and what each one covers (Kayenta's RunCanaryIntervalsStage).
  * Pure: the stage gives the moment both groups became healthy; this says the rest.
  */
+import { canaryIntervalCount } from '../../../../contract/stages/canary.ts';
 
 export interface ScheduleSettings {
   lifetimeMins: number;
@@ -29,27 +30,26 @@ export interface AnalysisWindow {
 const MINUTE_MS = 60_000;
 const msOf = (mins: number) => Math.round(mins * MINUTE_MS);
 
-/**
- * How many analyses a lifetime holds: whole intervals only, at least one. The small slack keeps
- * binary fractions honest (0.3 / 0.1 is 2.9999999999999996 in floating point, but means 3).
- */
-export function intervalCount(s: Pick<ScheduleSettings, 'lifetimeMins' | 'analysisIntervalMins'>): number {
-  const interval = s.analysisIntervalMins ?? s.lifetimeMins;
-  return Math.max(1, Math.floor(s.lifetimeMins / interval + 1e-9));
-}
+/** How many analyses a lifetime holds: whole intervals only, at least one (the contract's rule). */
+export const intervalCount = (s: Pick<ScheduleSettings, 'lifetimeMins' | 'analysisIntervalMins'>): number => canaryIntervalCount(s);
 
 /**
- * Every analysis window for a canary whose groups were both healthy at `t0Ms`: interval i ends at
- * t0 + warm-up + i·interval; it covers the last `lookbackMins` before that end when lookback is
- * set, otherwise everything since the warm-up ended.
+ * Analysis `index` (1-based) of a canary whose groups were both healthy at `t0Ms`: it ends at
+ * t0 + warm-up + index·interval and covers the last `lookbackMins` before that end when lookback
+ * is set, otherwise everything since the warm-up ended. An interval longer than the lifetime is
+ * the lifetime (Kayenta), so the one analysis ends when the canary's lifetime does. Computed on
+ * demand: a stage keeps t0, not up to a thousand windows.
  */
-export function analysisSchedule(s: ScheduleSettings, t0Ms: number): AnalysisWindow[] {
-  const intervalMs = msOf(s.analysisIntervalMins ?? s.lifetimeMins);
+export function analysisWindow(s: ScheduleSettings, t0Ms: number, index: number): AnalysisWindow {
+  const intervalMs = msOf(Math.min(s.analysisIntervalMins ?? s.lifetimeMins, s.lifetimeMins));
   const analysisStart = t0Ms + msOf(s.beginCanaryAnalysisAfterMins);
   const offsetMs = msOf(s.baselineAnalysisOffsetInMins);
-  return Array.from({ length: intervalCount(s) }, (_, i) => {
-    const endMs = analysisStart + (i + 1) * intervalMs;
-    const startMs = s.lookbackMins > 0 ? endMs - msOf(s.lookbackMins) : analysisStart;
-    return { index: i + 1, experiment: { startMs, endMs }, control: { startMs: startMs - offsetMs, endMs: endMs - offsetMs } };
-  });
+  const endMs = analysisStart + index * intervalMs;
+  const startMs = s.lookbackMins > 0 ? endMs - msOf(s.lookbackMins) : analysisStart;
+  return { index, experiment: { startMs, endMs }, control: { startMs: startMs - offsetMs, endMs: endMs - offsetMs } };
+}
+
+/** Every analysis window of a canary, in order (see {@link analysisWindow}). */
+export function analysisSchedule(s: ScheduleSettings, t0Ms: number): AnalysisWindow[] {
+  return Array.from({ length: intervalCount(s) }, (_, i) => analysisWindow(s, t0Ms, i + 1));
 }

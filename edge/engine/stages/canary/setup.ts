@@ -4,18 +4,16 @@
  * balancers from inventory, and the two server groups to create. Every mistake in the user's
  * config is a user error naming its field.
  */
-import { z } from 'zod';
 import { canaryConfig } from '../../../../contract/canary.ts';
 import { firstIssue } from '../../../../contract/errors.ts';
 import { artifactSpec, operations, type Artifact, type OperationPayload } from '../../../../contract/operations.ts';
-import { canary } from '../../../../contract/stages/canary.ts';
+import { canarySettings, type CanarySettings } from '../../../../contract/stages/canary.ts';
 import { clusterName, nextSequence, parseServerGroupName, serverGroupName } from '../../../clusters/naming.ts';
 import { UserError, type StageRuntime } from '../../types.ts';
 import type { CanaryConfigValue, Thresholds } from './analysis.ts';
 import { intervalCount } from './schedule.ts';
 
-const settingsSchema = z.object(canary.fields);
-export type CanarySettings = z.infer<typeof settingsSchema>;
+export type { CanarySettings };
 
 export type Role = 'baseline' | 'canary';
 
@@ -39,7 +37,7 @@ export interface CanarySetup {
 
 /** The stage's context parsed by its schema, defaults filled in. */
 export function parseSettings(context: Record<string, unknown>): CanarySettings {
-  const parsed = settingsSchema.safeParse(context);
+  const parsed = canarySettings.safeParse(context);
   if (!parsed.success) {
     const issue = firstIssue(parsed.error);
     throw new UserError(issue.message, issue.field);

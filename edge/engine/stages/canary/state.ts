@@ -6,7 +6,6 @@ import type { CanaryRunStatus } from '../../../../contract/canary-reports.ts';
 import type { Verdict } from '../../../canary/types.ts';
 import type { StageError, StageRuntime } from '../../types.ts';
 import type { CanaryRunRecord } from './port.ts';
-import type { AnalysisWindow } from './schedule.ts';
 import type { CanarySetup, Role } from './setup.ts';
 
 export type Phase = 'deploy' | 'analyse' | 'cleanup' | 'done';
@@ -16,6 +15,19 @@ export interface Ending {
   status: 'SUCCEEDED' | 'FAILED';
   reason: string;
   error?: StageError;
+  /** The analysis's verdict: the deciding interval's, or Fail when no interval decided it. */
+  result: Verdict;
+}
+
+/** Finished tasks the state and outputs keep: a week of small intervals would make thousands. */
+export const KEPT_TASKS = 20;
+
+export interface DoneTask {
+  label: string;
+  taskId: string;
+  serverGroup?: string;
+  /** Why the task failed, when it did (a collect attempt that will be retried, say). */
+  error?: string;
 }
 
 export interface CanaryState {
@@ -26,17 +38,29 @@ export interface CanaryState {
   /** Task ids of the creates, then of the destroys. */
   creates: Record<Role, string>;
   destroys?: Record<Role, string>;
-  /** When both groups were healthy: the analysis clock starts here. */
+  /** When both groups were healthy: the analysis clock starts here (windows follow from it, `schedule.ts`). */
   t0?: number;
-  windows?: AnalysisWindow[];
   /** The 1-based interval to analyse next. */
   next: number;
   collectTaskId?: string;
+  /** The current interval's collect attempt (1-based); a failed one is queued again under a new key. */
+  collectAttempt?: number;
+  /** When the next attempt may be queued (backoff after a failed one). */
+  collectRetryAt?: number;
   intervalScores: number[];
   lastResult: Verdict | null;
   ending?: Ending;
-  /** Finished tasks, for the execution page (as plans list theirs). */
-  done: { label: string; taskId: string; serverGroup?: string }[];
+  /** The last {@link KEPT_TASKS} finished tasks, for the execution page (as plans list theirs). */
+  done: DoneTask[];
+  /** Every task finished so far, kept or not. */
+  doneCount?: number;
+}
+
+/** Records a finished task, keeping only the last {@link KEPT_TASKS}. */
+export function recordDone(st: CanaryState, task: DoneTask): void {
+  st.done.push(task);
+  if (st.done.length > KEPT_TASKS) st.done.splice(0, st.done.length - KEPT_TASKS);
+  st.doneCount = (st.doneCount ?? st.done.length - 1) + 1;
 }
 
 export const stateOf = (rt: StageRuntime): CanaryState | undefined => rt.stage.meta.state?.canary as CanaryState | undefined;
@@ -52,18 +76,22 @@ export async function reportIdOf(rt: StageRuntime): Promise<string> {
 }
 
 /**
- * What later stages read, on success and failure alike (`stage('Canary').outputs.result`). Before
- * any interval was judged the score is 0 and the result Fail, so a promotion rule stays closed.
+ * What later stages read, on success and failure alike (`stage('Canary').outputs.result`). The
+ * result is null until the canary is decided: a parallel branch must not read an early interval's
+ * Pass (or a placeholder Fail) as the verdict. Before any interval was judged the score is 0.
+ * Bounded: at most MAX_CANARY_INTERVALS (1000) scores and the last {@link KEPT_TASKS} tasks.
  */
 export function outputsOf(st: CanaryState): Record<string, unknown> {
   return {
     score: st.intervalScores.at(-1) ?? 0,
-    result: st.lastResult ?? 'Fail',
+    // An ending recorded before endings carried their verdict (a run older than this code) falls back to the last interval's.
+    result: st.ending ? (st.ending.result ?? st.lastResult ?? 'Fail') : null,
     canaryReportId: st.reportId,
     intervalScores: st.intervalScores,
     baselineServerGroup: st.setup.baseline.name,
     canaryServerGroup: st.setup.canary.name,
     tasks: st.done,
+    taskCount: st.doneCount ?? st.done.length,
   };
 }
 

@@ -86,6 +86,24 @@ describe('httpRequest', () => {
     expect((await httpRequest({ method: 'GET', url, timeoutMs: 5_000 })).text).toBe('hello 2');
   });
 
+  it('when every kept-alive connection turns out dead (a server restart), still gets through on a new one', async () => {
+    const served = new Map<Socket, number>();
+    const waiting: (() => void)[] = [];
+    const url = await serve((req, res) => {
+      const n = (served.get(req.socket) ?? 0) + 1;
+      served.set(req.socket, n);
+      // Every reused connection is reset, as after a restart of the server.
+      if (n > 1) return req.socket.destroy();
+      if (served.size > 3) return res.writeHead(200).end('new connection');
+      // Hold the first three answers until all three arrived, so the pool keeps three connections.
+      waiting.push(() => res.writeHead(200).end('first'));
+      if (waiting.length === 3) for (const answer of waiting) answer();
+    });
+    const first = await Promise.all([1, 2, 3].map(() => httpRequest({ method: 'GET', url, timeoutMs: 5_000 })));
+    expect(first.map((a) => a.text)).toEqual(['first', 'first', 'first']);
+    expect((await httpRequest({ method: 'GET', url, timeoutMs: 5_000 })).text).toBe('new connection');
+  });
+
   it('with keepAlive false, leaves no connection open', async () => {
     const url = await serve((_, res) => res.writeHead(200).end('ok'));
     await httpRequest({ method: 'GET', url, timeoutMs: 5_000, keepAlive: false });

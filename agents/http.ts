@@ -48,19 +48,30 @@ const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
 
 /** Sends one request and reads the whole answer; rejects with {@link HttpRequestError} when there is none. */
 export async function httpRequest(req: HttpRequest): Promise<HttpAnswer> {
-  try {
-    return await attempt(req);
-  } catch (err) {
-    // A kept-alive connection the server closed while idle fails at once, before the server read
-    // anything: Node's documented case for sending the request again on a new connection.
-    if (err instanceof ResetOnReuse) return attempt(req);
-    throw err;
+  for (let tries = 1; ; tries++) {
+    try {
+      // After a server restart every idle kept-alive socket is dead, not just one: the last try
+      // takes a connection of its own.
+      return await attempt(req, tries === MAX_TRIES);
+    } catch (err) {
+      // A kept-alive connection the server closed while idle fails at once, before the server read
+      // anything: Node's documented case for sending the request again on a new connection.
+      if (err instanceof ResetOnReuse && tries < MAX_TRIES) continue;
+      throw err;
+    }
   }
 }
 
-class ResetOnReuse extends Error {}
+const MAX_TRIES = 3;
 
-function attempt(req: HttpRequest): Promise<HttpAnswer> {
+/** A reused socket was reset before any answer; still an {@link HttpRequestError} should it escape. */
+class ResetOnReuse extends HttpRequestError {
+  constructor() {
+    super('ECONNRESET', 'the kept-alive connection was reset');
+  }
+}
+
+function attempt(req: HttpRequest, fresh = false): Promise<HttpAnswer> {
   const url = typeof req.url === 'string' ? new URL(req.url) : req.url;
   const body = req.json === undefined ? undefined : Buffer.from(JSON.stringify(req.json));
   const headers: Record<string, string> = { ...req.headers };
@@ -85,7 +96,7 @@ function attempt(req: HttpRequest): Promise<HttpAnswer> {
       outgoing.destroy();
     };
     let answered = false;
-    const outgoing = transport.request(url, { method: req.method, headers, ...(req.keepAlive === false ? { agent: false } : {}) }, (res) => {
+    const outgoing = transport.request(url, { method: req.method, headers, ...(req.keepAlive === false || fresh ? { agent: false } : {}) }, (res) => {
       answered = true;
       const chunks: Buffer[] = [];
       let size = 0;

@@ -319,6 +319,34 @@ describe('TaskWorker', () => {
     expect(lines[0]).toMatch(/^cannot poll for tasks \(no answer to POST \/tasks\/poll: ECONNREFUSED\); retrying in 0\.5s$/);
   });
 
+  it('keeps polling after an error that is not the edge\'s (a dead loop would look online and take no work)', async () => {
+    const lines: string[] = [];
+    const sleeps: number[] = [];
+    const stop = new AbortController();
+    let polls = 0;
+    const client = Object.assign(new AgentClient('http://127.0.0.1:9'), {
+      pollTasks: async () => {
+        polls++;
+        throw new TypeError('boom');
+      },
+    });
+    const worker = new TaskWorker({
+      client,
+      credential: 'gna_test',
+      providerFor: () => undefined,
+      log: (l) => lines.push(l),
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        if (sleeps.length === 2) stop.abort();
+      },
+      random: () => 0,
+      now: Date.now,
+    });
+    await worker.run(stop.signal);
+    expect(polls).toBe(2);
+    expect(lines[0]).toBe('cannot poll for tasks (unexpected error: boom); retrying in 0.5s');
+  });
+
   it('on stop, lets a running task finish and report, and leaves unstarted ones to their lease', async () => {
     const w = await start({ maxRunning: 1 });
     w.provider.durationMs = 100;

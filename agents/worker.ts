@@ -99,10 +99,12 @@ export class TaskWorker {
         tasks = await this.#deps.client.pollTasks(this.#deps.credential, { waitMs: this.#options.pollWaitMs, maxTasks: Math.min(free, MAX_TASKS_PER_POLL) }, signal);
       } catch (err) {
         if (signal.aborted) break;
-        if (!(err instanceof AgentApiError)) throw err;
+        // Anything else is a fault of this agent, not of the edge: still retried, because a dead
+        // task loop under a live heartbeat would show the agent online while it takes no work.
+        const reason = err instanceof AgentApiError ? err.message : `unexpected error: ${err instanceof Error ? err.message : String(err)}`;
         // Capped lower than other retries: tasks queued meanwhile should not wait long after the edge is back.
         const delayMs = Math.min(POLL_RETRY_CAP_MS, retryDelayMs(failures++, this.#deps.random));
-        this.#deps.log(`cannot poll for tasks (${err.message}); retrying in ${seconds(delayMs)}`);
+        this.#deps.log(`cannot poll for tasks (${reason}); retrying in ${seconds(delayMs)}`);
         await this.#deps.sleep(delayMs, signal);
         continue;
       }

@@ -126,6 +126,8 @@ export function validatePipelineConfig(input: unknown): Validated<PipelineConfig
     }
     const full = stageSchema(def).safeParse(raw);
     if (!full.success) return { ok: false, ...firstIssue(full.error, ['stages', i]) };
+    const problem = def.check?.(full.data as Record<string, unknown>);
+    if (problem) return fail(['stages', i, problem.field], problem.message);
     stages.push(full.data as StageConfig);
   }
 

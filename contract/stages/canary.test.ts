@@ -78,7 +78,12 @@ describe('a pipeline with a canary stage', () => {
   it.each([
     { over: { lifetimeMins: 20000 }, field: 'stages[0].lifetimeMins' },
     { over: { metricsSource: { type: 'prometheus', url: 'http://prometheus:9090/?token=abc' } }, field: 'stages[0].metricsSource.url' },
+    { over: { lifetimeMins: 10080, analysisIntervalMins: 1 }, field: 'stages[0].analysisIntervalMins' },
   ])('is refused when saved: $field', ({ over, field }) => {
     expect(pipeline(over)).toMatchObject({ ok: false, field });
+  });
+
+  it('saves a lifetime of exactly 1000 analyses', () => {
+    expect(pipeline({ lifetimeMins: 1000, analysisIntervalMins: 1 })).toMatchObject({ ok: true });
   });
 });

@@ -10,6 +10,13 @@ export const MAX_CANARY_LIFETIME_MINS = 7 * 24 * 60;
 /** Most analyses one canary runs: each is a collect task, a judged interval row and a score in the outputs. */
 export const MAX_CANARY_INTERVALS = 1000;
 
+/** Why the lifetime holds too many analyses, or null when it holds few enough. */
+function tooManyAnalyses(s: { lifetimeMins: number; analysisIntervalMins?: number | undefined }): string | null {
+  const n = canaryIntervalCount(s);
+  if (n <= MAX_CANARY_INTERVALS) return null;
+  return `${s.lifetimeMins} minutes in intervals of ${s.analysisIntervalMins} minutes make ${n} analyses; at most ${MAX_CANARY_INTERVALS} are allowed (raise analysisIntervalMins to at least ${Math.ceil((s.lifetimeMins / MAX_CANARY_INTERVALS) * 1000) / 1000})`;
+}
+
 /**
  * How many analyses a lifetime holds: whole intervals only, at least one; an interval longer than
  * the lifetime is the lifetime (Kayenta's clamp). The small slack keeps binary fractions honest
@@ -48,6 +55,11 @@ export const canary = defineStage({
   label: 'Canary analysis',
   description: 'Deploys baseline and canary groups beside production, judges their metrics each interval, then destroys both.',
   runsOn: 'agent',
+  // Refused at save, not only when the stage starts: the rule spans lifetime and interval.
+  check: (stage) => {
+    const message = tooManyAnalyses(stage as { lifetimeMins: number; analysisIntervalMins?: number });
+    return message ? { field: 'analysisIntervalMins', message } : null;
+  },
   fields: {
     /** A stored canary config of the pipeline's application. */
     canaryConfigName: z.string().min(1).max(200),
@@ -89,13 +101,7 @@ export const canary = defineStage({
  * analyses (a small interval in a long lifetime would queue thousands of collects).
  */
 export const canarySettings = z.object(canary.fields).superRefine((s, ctx) => {
-  const n = canaryIntervalCount(s);
-  if (n > MAX_CANARY_INTERVALS) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['analysisIntervalMins'],
-      message: `${s.lifetimeMins} minutes in intervals of ${s.analysisIntervalMins} minutes make ${n} analyses; at most ${MAX_CANARY_INTERVALS} are allowed (raise analysisIntervalMins to at least ${Math.ceil((s.lifetimeMins / MAX_CANARY_INTERVALS) * 1000) / 1000})`,
-    });
-  }
+  const message = tooManyAnalyses(s);
+  if (message) ctx.addIssue({ code: 'custom', path: ['analysisIntervalMins'], message });
 });
 export type CanarySettings = z.infer<typeof canarySettings>;

@@ -65,6 +65,11 @@ export interface StageType<S extends z.ZodRawShape = z.ZodRawShape> {
   /** Which part of Gennaker carries it out: the edge engine, or an agent of the target account. */
   runsOn: 'edge' | 'agent';
   fields: S;
+  /**
+   * A rule spanning several fields, checked when a pipeline is saved (after each field passed its
+   * own schema): the field to blame and why, or null.
+   */
+  check?: (stage: Record<string, unknown>) => { field: string; message: string } | null;
 }
 
 /** Declares a stage type, keeping the literal shape of its fields for typed context. */

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack } from '../scripts/stack.mjs';
 import { startPrometheus, type Prometheus } from './metrics/testing.ts';
 import { processesLoggingTo } from './providers/local/testing.ts';
+import { hello, stackCaller, traffic, until } from './stack-testing.ts';
 
 const PORT = 8846;
 const PROMETHEUS_PORT = 8851;
@@ -26,45 +27,13 @@ let stack: Awaited<ReturnType<typeof startStack>> | undefined;
 let prometheus: Prometheus | undefined;
 let stateDir = '';
 
-async function call(method: string, p: string, body?: unknown) {
-  const res = await fetch(`${stack!.url}/api/v1${p}`, {
-    method,
-    headers: { Authorization: `Bearer ${stack!.adminToken}`, ...(body ? { 'Content-Type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  return { status: res.status, json: (await res.json()) as any };
-}
-
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const call = stackCaller(() => stack);
 
 const finished = (id: string) =>
   until(`execution ${id}`, async () => {
     const { json } = await call('GET', `/executions/${id}`);
     return ['NOT_STARTED', 'RUNNING'].includes(json.status) ? undefined : json;
   }, 240_000);
-
-/** Requests through production's load balancer (which the baseline and canary join), until stopped. */
-function traffic(address: string) {
-  let stop = false;
-  const worker = async () => {
-    while (!stop) await fetch(address).then((r) => r.arrayBuffer()).catch(() => new Promise((r) => setTimeout(r, 50)));
-  };
-  const running = Promise.all([worker(), worker(), worker()]);
-  return async () => {
-    stop = true;
-    await running;
-  };
-}
-
-const hello = (env: Record<string, string>) => ({ type: 'process', command: process.execPath, args: ['examples/hello/server.mjs'], env, version: env.VERSION });
 
 const production = (env: Record<string, string>) => ({
   account: 'local', location: 'local', application: 'hello', stack: 'web', strategy: 'redblack',
